@@ -1,0 +1,88 @@
+/// How bad a finding is. Ordered so that `max` gives the worst.
+public enum Severity: Int, Comparable, Sendable, CaseIterable {
+    case note = 0, warning = 1, error = 2
+
+    public var name: String {
+        switch self {
+        case .note: return "note"
+        case .warning: return "warning"
+        case .error: return "error"
+        }
+    }
+
+    public static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// A second place a diagnostic relates to (the other duplicate, the defining line, …).
+public struct RelatedLocation: Hashable, Sendable {
+    public var span: SourceSpan
+    public var message: String
+
+    public init(span: SourceSpan, message: String) {
+        self.span = span
+        self.message = message
+    }
+}
+
+/// One finding: a rule id, a severity, a sentence, where, and optionally how to fix it.
+public struct Diagnostic: Hashable, Sendable {
+    public var rule: String
+    public var severity: Severity
+    public var message: String
+    public var span: SourceSpan?
+    public var hint: String?
+    public var related: [RelatedLocation]
+    /// The config ids (`@id` variants) under which this was found; empty when it holds for all.
+    public var variants: [String]
+
+    public init(rule: String, severity: Severity, message: String, span: SourceSpan?,
+                hint: String? = nil, related: [RelatedLocation] = [], variants: [String] = []) {
+        self.rule = rule
+        self.severity = severity
+        self.message = message
+        self.span = span
+        self.hint = hint
+        self.related = related
+        self.variants = variants
+    }
+}
+
+/// What a renderer needs to know about a rule (SARIF lists them up front).
+public struct RuleDescriptor: Sendable {
+    public var id: String
+    public var summary: String
+    public var severity: Severity
+
+    public init(id: String, summary: String, severity: Severity) {
+        self.id = id
+        self.summary = summary
+        self.severity = severity
+    }
+}
+
+/// Collects diagnostics for one parse, with a cap so hostile input cannot flood memory.
+public struct DiagnosticBag: Sendable {
+    public private(set) var items: [Diagnostic] = []
+    public private(set) var dropped = 0
+    public let limit: Int
+
+    public init(limit: Int = 2000) { self.limit = limit }
+
+    public mutating func add(_ d: Diagnostic) {
+        if items.count < limit { items.append(d) } else { dropped += 1 }
+    }
+
+    public mutating func add(_ rule: String, _ severity: Severity, _ message: String,
+                             at span: SourceSpan?, hint: String? = nil,
+                             related: [RelatedLocation] = []) {
+        add(Diagnostic(rule: rule, severity: severity, message: message, span: span,
+                       hint: hint, related: related))
+    }
+
+    public mutating func append(contentsOf other: DiagnosticBag) {
+        for d in other.items { add(d) }
+        dropped += other.dropped
+    }
+
+    public var hasErrors: Bool { items.contains { $0.severity == .error } }
+}

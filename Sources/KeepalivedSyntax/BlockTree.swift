@@ -1,0 +1,102 @@
+import Diagnostics
+
+/// Where a token's text lives: a source file's bytes, or the scratch buffer that holds
+/// text produced by `$NAME` expansion and `~SEQ`/`~LST`.
+public struct TextRef: Sendable, Hashable {
+    public var buffer: UInt32
+    public var offset: UInt32
+    public var length: UInt32
+}
+
+/// A word of a logical line. Kept to 20 bytes: a word read straight from a file is its own
+/// source span; only words produced by expansion point into `BlockTree.spans`.
+public struct Token: Sendable {
+    public var text: TextRef
+    /// -1 when the span is `text` itself; otherwise an index into `BlockTree.spans`.
+    var spanIndex: Int32
+    /// Written in double quotes (so `{`, `#` and blanks inside are literal).
+    public var quoted: Bool
+}
+
+/// A statement: a keyword, its arguments, and optionally a `{ … }` block of child statements.
+public struct Node: Sendable {
+    public var firstToken: Int32
+    public var tokenCount: Int32
+    public var firstChild: Int32 = -1
+    public var lastChild: Int32 = -1
+    public var nextSibling: Int32 = -1
+    /// Index in `BlockTree.spans` of the `{` that opened the block; -1 when there is none.
+    var openBraceIndex: Int32 = -1
+    /// Index in `BlockTree.spans` of the `}` that closed the block; -1 when never closed.
+    var closeBraceIndex: Int32 = -1
+
+    public var hasBlock: Bool { openBraceIndex >= 0 }
+    public var argCount: Int { Int(tokenCount) - 1 }
+}
+
+/// The whole parsed configuration as flat arrays (no recursion, so deep nesting is harmless).
+public struct BlockTree: Sendable {
+    public internal(set) var tokens: [Token] = []
+    public internal(set) var nodes: [Node] = []
+    /// Top-level statements, in order.
+    public internal(set) var roots: [Int32] = []
+    /// Source bytes of every file and the scratch buffer (index `scratchBuffer`).
+    public internal(set) var buffers: [[UInt8]] = []
+    public internal(set) var scratch: [UInt8] = []
+    /// Spans of braces and of words that expansion produced.
+    public internal(set) var spans: [SourceSpan] = []
+    public static let scratchBuffer: UInt32 = .max
+
+    public init() {}
+
+    @inline(__always)
+    public func bytes(_ ref: TextRef) -> ArraySlice<UInt8> {
+        let start = Int(ref.offset), end = start + Int(ref.length)
+        if ref.buffer == BlockTree.scratchBuffer { return scratch[start..<end] }
+        return buffers[Int(ref.buffer)][start..<end]
+    }
+
+    @inline(__always)
+    public func bytes(_ t: Token) -> ArraySlice<UInt8> { bytes(t.text) }
+
+    public func string(_ t: Token) -> String { String(decoding: bytes(t.text), as: UTF8.self) }
+
+    @inline(__always)
+    public func span(_ t: Token) -> SourceSpan {
+        if t.spanIndex >= 0 { return spans[Int(t.spanIndex)] }
+        return SourceSpan(file: t.text.buffer, offset: t.text.offset, length: t.text.length)
+    }
+
+    public func openBrace(_ n: Node) -> SourceSpan? { n.openBraceIndex >= 0 ? spans[Int(n.openBraceIndex)] : nil }
+    public func closeBrace(_ n: Node) -> SourceSpan? { n.closeBraceIndex >= 0 ? spans[Int(n.closeBraceIndex)] : nil }
+
+    public func keyword(_ n: Node) -> Token { tokens[Int(n.firstToken)] }
+
+    /// Argument `i` (0-based, after the keyword).
+    public func arg(_ n: Node, _ i: Int) -> Token { tokens[Int(n.firstToken) + 1 + i] }
+
+    public func args(_ n: Node) -> ArraySlice<Token> {
+        tokens[Int(n.firstToken) + 1 ..< Int(n.firstToken + n.tokenCount)]
+    }
+
+    /// The span from the keyword to the last argument.
+    public func lineSpan(_ n: Node) -> SourceSpan {
+        let first = span(tokens[Int(n.firstToken)])
+        return first.union(span(tokens[Int(n.firstToken + n.tokenCount) - 1]))
+    }
+
+    public func children(_ n: Node) -> ChildSequence { ChildSequence(tree: self, cursor: n.firstChild) }
+
+    public struct ChildSequence: Sequence, IteratorProtocol {
+        let tree: BlockTree
+        var cursor: Int32
+        public mutating func next() -> Node? {
+            guard cursor >= 0 else { return nil }
+            let n = tree.nodes[Int(cursor)]
+            cursor = n.nextSibling
+            return n
+        }
+    }
+
+    public func string(_ n: Node) -> String { string(keyword(n)) }
+}

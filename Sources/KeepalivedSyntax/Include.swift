@@ -1,0 +1,157 @@
+import Diagnostics
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// keepalived's include variants: which failures are errors (`includer` = readable,
+/// `includem` = must match, `includew` = must match even with wildcards, `includeb` = every
+/// brace alternative, `includea` = all). Plain `include` reports nothing.
+struct IncludeStrictness: OptionSet {
+    let rawValue: Int
+    static let readable = IncludeStrictness(rawValue: 1)
+    static let match = IncludeStrictness(rawValue: 2)
+    static let wildcardMatch = IncludeStrictness(rawValue: 4)
+    static let braceMatch = IncludeStrictness(rawValue: 8)
+}
+
+extension ConfigParser {
+    func includeKeyword(_ t: ArraySlice<UInt8>) -> IncludeStrictness? {
+        guard t.hasPrefix("include") else { return nil }
+        var i = t.startIndex + 7
+        var strict: IncludeStrictness = []
+        if i < t.endIndex, !isBlank(t[i]) {
+            switch t[i] {
+            case UInt8(ascii: "r"): strict = [.readable]
+            case UInt8(ascii: "m"): strict = [.readable, .match]
+            case UInt8(ascii: "w"): strict = [.readable, .match, .wildcardMatch]
+            case UInt8(ascii: "b"): strict = [.readable, .braceMatch]
+            case UInt8(ascii: "a"): strict = [.readable, .match, .wildcardMatch, .braceMatch]
+            default: return nil
+            }
+            i += 1
+        }
+        guard i < t.endIndex, isBlank(t[i]) else { return nil }
+        return strict
+    }
+
+    func include(_ l: LineText, strictness: IncludeStrictness) {
+        var i = l.text.startIndex
+        while i < l.text.endIndex, !isBlank(l.text[i]) { i += 1 }
+        let patternLine = l.slice(i..<l.text.endIndex).trimmedLine()
+        let at = spanOf(l)
+        guard !patternLine.isEmpty else {
+            diags.add("include", .error, "include without a file name", at: at)
+            return
+        }
+        let pattern = String(decoding: patternLine.text, as: UTF8.self)
+        let dir = includeStack.last?.dir ?? "."
+        let full = pattern.hasPrefix("/") ? pattern : (dir == "" ? pattern : dir + "/" + pattern)
+        let matches = ConfigParser.glob(full)
+        let isWildcard = pattern.contains(where: { "*?[".contains($0) })
+        if matches.isEmpty {
+            let mustMatch = strictness.contains(.wildcardMatch) || (strictness.contains(.match) && !isWildcard)
+            if mustMatch {
+                diags.add("include", .error, "include '\(pattern)' matches no file", at: at)
+            } else {
+                diags.add("include", .warning,
+                          "include '\(pattern)' matches no file (keepalived skips it silently)",
+                          at: at, hint: "use 'includem' to make keepalived refuse a missing file")
+            }
+            return
+        }
+        for path in matches {
+            if includeStack.count >= options.maxIncludeDepth {
+                diags.add("include", .error, "includes nest deeper than \(options.maxIncludeDepth) levels", at: at)
+                return
+            }
+            let real = ConfigParser.realPath(path) ?? path
+            if let cycleStart = includeStack.firstIndex(where: { $0.realPath == real }) {
+                let chain = includeStack[cycleStart...].map(\.realPath) + [real]
+                diags.add("include", .error, "include cycle: \(chain.joined(separator: " -> "))", at: at,
+                          hint: "remove one of the include lines in the cycle")
+                continue
+            }
+            switch ConfigParser.readRegularFile(path) {
+            case .success(let bytes):
+                let file = sources.add(path: path, bytes: bytes)
+                includeStack.append((real, ConfigParser.directory(of: path)))
+                process(file: file)
+                includeStack.removeLast()
+            case .failure(let err):
+                diags.add("include", strictness.contains(.readable) ? .error : .warning,
+                          "cannot include '\(path)': \(err.message)", at: at)
+            }
+        }
+    }
+
+    static func glob(_ pattern: String) -> [String] {
+        var g = glob_t()
+        defer { globfree(&g) }
+        #if canImport(Glibc)
+        let flags = GLOB_BRACE
+        #else
+        let flags: Int32 = 0
+        #endif
+        guard Glibc.glob(pattern, Int32(flags), nil, &g) == 0 else { return [] }
+        var out: [String] = []
+        for i in 0..<Int(g.gl_pathc) {
+            if let p = g.gl_pathv[i] { out.append(String(cString: p)) }
+        }
+        return out
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let r = realpath(path, nil) else { return nil }
+        defer { free(r) }
+        return String(cString: r)
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    public struct ReadError: Error, Sendable {
+        public var message: String
+    }
+
+    /// Reads a whole regular file; directories, devices and executables are refused, as keepalived does.
+    public static func readRegularFile(_ path: String) -> Result<[UInt8], ReadError> {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return .failure(ReadError(message: String(cString: strerror(errno)))) }
+        if (st.st_mode & S_IFMT) != S_IFREG {
+            return .failure(ReadError(message: "not a regular file"))
+        }
+        if (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0 {
+            return .failure(ReadError(message: "executable files are not read as configuration"))
+        }
+        return readAll(path)
+    }
+
+    /// Reads a file (or `-` for standard input) completely.
+    public static func readAll(_ path: String) -> Result<[UInt8], ReadError> {
+        let fd = path == "-" ? 0 : open(path, O_RDONLY)
+        guard fd >= 0 else { return .failure(ReadError(message: String(cString: strerror(errno)))) }
+        defer { if fd != 0 { close(fd) } }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            return .failure(ReadError(message: "is a directory"))
+        }
+        var bytes: [UInt8] = []
+        if fd != 0, (st.st_mode & S_IFMT) == S_IFREG { bytes.reserveCapacity(Int(st.st_size)) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(ReadError(message: String(cString: strerror(errno))))
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return .success(bytes)
+    }
+}

@@ -1,0 +1,144 @@
+import Diagnostics
+
+/// What follows a keyword: arguments on its line, an optional BOOL, a block or a value block.
+public enum KeywordKind: Sendable, Equatable {
+    case value
+    case flag
+    case block(ContextID)
+    case list(EntryKind)
+}
+
+/// The grammar of one line inside a value block (`Grammar/grammar.ebnf`).
+public enum EntryKind: String, Sendable, Equatable {
+    case ipaddress, route, rule, words, name, track, peer, vsg
+}
+
+/// The type of a keyword's first argument.
+public enum ValueType: Sendable, Equatable {
+    case none, int, uint, decimal, bool, string, name, ip, ipPrefix, port, mask, command, words
+    case enumeration([String])
+}
+
+/// Whether keepalived 2.x still reads a keyword the way lvsc models it.
+public enum KeywordStatus: Sendable, Equatable {
+    case current
+    case deprecated(String)
+    case removed(String)
+    case untyped
+}
+
+/// One row of `Grammar/keywords.md` (or one alias of a row).
+public struct KeywordSpec: Sendable {
+    public let id: KeywordID
+    public let context: ContextID
+    public let name: String
+    public let kind: KeywordKind
+    public let minArgs: Int
+    public let maxArgs: Int
+    public let type: ValueType
+    public let min: Double?
+    public let max: Double?
+    public let defaultValue: String?
+    /// The canonical spelling when this entry is an alias.
+    public let aliasOf: String?
+    /// An alias that keepalived still reads but reports as deprecated.
+    public let deprecatedAlias: Bool
+    public let status: KeywordStatus
+    public let since: String?
+    public let summary: String
+}
+
+/// Keyword lookup by bytes, per context; built once from the generated table.
+public struct KeywordTable: Sendable {
+    public static let shared = KeywordTable()
+
+    /// Open addressing over (context, name bytes); no String is created on lookup.
+    private let slots: [Int32]
+    private let mask: Int
+    private let nameBytes: [[UInt8]]
+
+    init() {
+        let specs = KeywordTable.specs
+        var size = 1
+        while size < specs.count * 4 { size <<= 1 }
+        var slots = [Int32](repeating: -1, count: size)
+        let names = specs.map { Array($0.name.utf8) }
+        for (i, spec) in specs.enumerated() {
+            var h = KeywordTable.hash(context: spec.context, names[i][...]) & (size - 1)
+            while slots[h] >= 0 { h = (h + 1) & (size - 1) }
+            slots[h] = Int32(i)
+        }
+        self.slots = slots
+        self.mask = size - 1
+        self.nameBytes = names
+    }
+
+    @inline(__always)
+    static func hash(context: ContextID, _ bytes: ArraySlice<UInt8>) -> Int {
+        var h: UInt64 = 0xcbf29ce484222325 ^ UInt64(context.rawValue)
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        return Int(truncatingIfNeeded: h & 0x7fff_ffff)
+    }
+
+    /// The spec for `bytes` in `context`, or nil when keepalived would call it unknown.
+    public func lookup(_ context: ContextID, _ bytes: ArraySlice<UInt8>) -> KeywordSpec? {
+        var h = KeywordTable.hash(context: context, bytes) & mask
+        while true {
+            let s = slots[h]
+            if s < 0 { return nil }
+            let spec = KeywordTable.specs[Int(s)]
+            if spec.context == context && nameBytes[Int(s)].elementsEqual(bytes) { return spec }
+            h = (h + 1) & mask
+        }
+    }
+
+    public func lookup(_ context: ContextID, _ name: String) -> KeywordSpec? {
+        lookup(context, Array(name.utf8)[...])
+    }
+
+    /// All specs of a context (canonical names and aliases).
+    public func keywords(in context: ContextID) -> [KeywordSpec] {
+        KeywordTable.specs.filter { $0.context == context }
+    }
+
+    /// Every spec with this name, in any context (for `lvsc explain KEYWORD`).
+    public func all(named name: String) -> [KeywordSpec] {
+        KeywordTable.specs.filter { $0.name == name }
+    }
+
+    /// The closest keyword of the context by edit distance, when it is close enough to be a typo.
+    public func suggestion(for word: String, in context: ContextID) -> String? {
+        let w = Array(word.utf8)
+        let lower = word.lowercased()
+        if let same = KeywordTable.specs.first(where: { $0.context == context && $0.name.lowercased() == lower }) {
+            return same.aliasOf ?? same.name
+        }
+        var best: (String, Int)?
+        for spec in KeywordTable.specs where spec.context == context {
+            let d = editDistance(w, Array(spec.name.utf8))
+            if best == nil || d < best!.1 { best = (spec.aliasOf ?? spec.name, d) }
+        }
+        guard let (name, d) = best else { return nil }
+        let limit = max(1, min(3, w.count / 3))
+        return d <= limit ? name : nil
+    }
+}
+
+/// Levenshtein distance with case differences counting half, so `tcp_check` finds `TCP_CHECK`.
+func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    if a.count > 64 || b.count > 64 { return Swift.max(a.count, b.count) }
+    func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c + 32 : c }
+    var prev = Array(0...b.count).map { $0 * 2 }
+    var cur = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        cur[0] = i * 2
+        for j in 1...b.count {
+            let cost = a[i - 1] == b[j - 1] ? 0 : (lower(a[i - 1]) == lower(b[j - 1]) ? 1 : 2)
+            cur[j] = Swift.min(prev[j] + 2, cur[j - 1] + 2, prev[j - 1] + cost)
+        }
+        swap(&prev, &cur)
+    }
+    return (prev[b.count] + 1) / 2
+}

@@ -1,0 +1,518 @@
+import Diagnostics
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How one parse sees the file: which `@id` lines apply and which environment `${_ENV}` reads.
+public struct ParseOptions: Sendable {
+    /// keepalived's `-i`; nil means no `@id` line matches (as on a host named otherwise).
+    public var configID: String?
+    public var maxIncludeDepth = 32
+    public var maxGeneratedLines = 1_000_000
+
+    public init(configID: String? = nil) { self.configID = configID }
+}
+
+/// The block tree of one configuration and what was found while building it.
+public struct ParseResult: Sendable {
+    public var tree: BlockTree
+    public var diagnostics: DiagnosticBag
+    /// Every id named by an `@id` or `@^id` line, in first-seen order.
+    public var conditionIDs: [String]
+    /// File ids read, the main file first.
+    public var files: [Int]
+}
+
+/// Reads keepalived.conf the way keepalived's `read_line` does, byte by byte: comments,
+/// `@id` lines, `$NAME=` definitions and expansion, `~SEQ`/`~LST`, `include`, braces.
+public final class ConfigParser {
+    let sources: SourceManager
+    let options: ParseOptions
+    var tree = BlockTree()
+    var diags = DiagnosticBag()
+    var seenIDs: [String] = []
+    var files: [Int] = []
+
+    struct Definition {
+        var lines: [LineText]
+        var multiLine: Bool
+    }
+    var defs: [String: Definition] = [:]
+    /// A multi-line `$NAME=… \` definition being collected.
+    var collecting: (name: String, lines: [LineText])?
+    var includeStack: [(realPath: String, dir: String)] = []
+    var generated = 0
+    var generatorOverflow = false
+
+    // Tree-builder state.
+    var stack: [Int32] = []
+    var statementStart = 0
+    /// The last statement closed at the current level with no block yet: a `{` alone on the
+    /// next line belongs to it.
+    var candidate: Int32 = -1
+
+    public init(sources: SourceManager, options: ParseOptions = ParseOptions()) {
+        self.sources = sources
+        self.options = options
+    }
+
+    /// Parses a file already in `sources` (its path names the directory for relative includes).
+    public func parse(file: SourceFile) -> ParseResult {
+        let dir = ConfigParser.directory(of: file.path)
+        includeStack.append((ConfigParser.realPath(file.path) ?? file.path, dir))
+        process(file: file)
+        includeStack.removeLast()
+        finishCollecting()
+        endStatement()
+        closeUnclosedBlocks()
+        return ParseResult(tree: tree, diagnostics: diags, conditionIDs: seenIDs, files: files)
+    }
+
+    // MARK: physical lines
+
+    func registerBuffer(_ file: SourceFile) {
+        while tree.buffers.count <= file.id { tree.buffers.append([]) }
+        tree.buffers[file.id] = file.bytes
+        files.append(file.id)
+    }
+
+    func process(file: SourceFile) {
+        registerBuffer(file)
+        let bytes = file.bytes
+        let fid = UInt32(file.id)
+        var start = 0
+        let n = bytes.count
+        while start < n {
+            var end = start
+            var hasNUL = false
+            bytes.withUnsafeBufferPointer { p in
+                while end < n, p[end] != 0x0A { if p[end] == 0 { hasNUL = true }; end += 1 }
+            }
+            processPhysical(bytes, start, end, fid, hasNUL)
+            start = end + 1
+        }
+    }
+
+    func span(_ file: UInt32, _ from: Int, _ to: Int) -> SourceSpan {
+        SourceSpan(file: file, offset: UInt32(from), length: UInt32(max(0, to - from)))
+    }
+
+    func processPhysical(_ bytes: [UInt8], _ start: Int, _ endIn: Int, _ fid: UInt32, _ hasNUL: Bool) {
+        var end = endIn
+        if end > start, bytes[end - 1] == 0x0D { end -= 1 }
+        if hasNUL {
+            diags.add("syntax", .error, "line contains a NUL byte; keepalived drops such lines",
+                      at: span(fid, start, end))
+            return
+        }
+        if end - start >= 1024 {
+            diags.add("syntax", .error,
+                      "line is \(end - start) bytes long; keepalived reads at most 1023 bytes a line and parses the rest as a new line",
+                      at: span(fid, start, min(end, start + 40)),
+                      hint: "split the line, or move long values into a $NAME= definition")
+        }
+        let line = LineText(text: bytes[start..<end], file: fid, origin: nil)
+        if collecting != nil {
+            continueCollecting(line)
+            return
+        }
+        processLogical(line, depth: 0)
+    }
+
+    // MARK: logical lines
+
+    func processLogical(_ input: LineText, depth: Int) {
+        if depth > 40 {
+            diags.add("syntax", .error, "expansion nests more than 40 levels deep (a definition that refers to itself?)",
+                      at: spanOf(input))
+            return
+        }
+        var line = decomment(input)
+        if line.isEmpty { return }
+        if line.text.first == UInt8(ascii: "@") {
+            guard let rest = applyCondition(line) else { return }
+            line = rest
+            if line.isEmpty { return }
+        }
+        if line.text.first == UInt8(ascii: "$"), let (name, value) = definition(line) {
+            define(name, value, line)
+            return
+        }
+        if let strictness = includeKeyword(line.text) {
+            include(line, strictness: strictness)
+            return
+        }
+        if line.text.first == UInt8(ascii: "~"), line.text.hasPrefix("~SEQ") || line.text.hasPrefix("~LST") {
+            generate(line, depth: depth)
+            return
+        }
+        if line.text.contains(UInt8(ascii: "$")) {
+            let (expanded, extra, changed) = substitute(line)
+            if changed {
+                processLogical(expanded, depth: depth + 1)
+                for l in extra { processLogical(l, depth: depth + 1) }
+                return
+            }
+        }
+        tokenize(line)
+    }
+
+    func spanOf(_ l: LineText) -> SourceSpan {
+        guard let first = l.text.indices.first else { return SourceSpan(file: l.file, offset: 0, length: 0) }
+        let a = l.offset(at: first), b = l.offset(at: l.text.endIndex - 1)
+        return b >= a ? SourceSpan(file: l.file, offset: a, length: b - a + 1) : SourceSpan(file: l.file, offset: a, length: 1)
+    }
+
+    func spanOf(_ l: LineText, _ from: Int, _ to: Int) -> SourceSpan {
+        let a = l.offset(at: from)
+        let b = to > from ? l.offset(at: to - 1) : a
+        return b >= a ? SourceSpan(file: l.file, offset: a, length: b - a + 1) : SourceSpan(file: l.file, offset: a, length: 1)
+    }
+
+    /// Strips a `#`/`!` comment (not inside double quotes) and surrounding blanks; `\#` and `\!`
+    /// become literal characters.
+    func decomment(_ l: LineText) -> LineText {
+        let t = l.text
+        var inQuote = false
+        var cut = t.endIndex
+        var escapes = false
+        var i = t.startIndex
+        while i < t.endIndex {
+            let c = t[i]
+            if c == UInt8(ascii: "\"") { inQuote.toggle() }
+            else if !inQuote, c == UInt8(ascii: "\\"), i + 1 < t.endIndex,
+                    t[i + 1] == UInt8(ascii: "#") || t[i + 1] == UInt8(ascii: "!") {
+                escapes = true; i += 2; continue
+            } else if !inQuote, c == UInt8(ascii: "#") || c == UInt8(ascii: "!") { cut = i; break }
+            i += 1
+        }
+        var out = l
+        out.text = t[t.startIndex..<cut].trimmed()
+        if !escapes { return out }
+        let (bytes, origin) = out.owned()
+        var nb: [UInt8] = [], no: [UInt32] = []
+        var j = 0
+        var q = false
+        while j < bytes.count {
+            if bytes[j] == UInt8(ascii: "\"") { q.toggle() }
+            if !q, bytes[j] == UInt8(ascii: "\\"), j + 1 < bytes.count,
+               bytes[j + 1] == UInt8(ascii: "#") || bytes[j + 1] == UInt8(ascii: "!") {
+                j += 1
+            }
+            nb.append(bytes[j]); no.append(origin[j]); j += 1
+        }
+        return LineText.make(nb, no, file: l.file)
+    }
+
+    /// `@ID rest` keeps `rest` when ID is the config id; `@^ID rest` when it is not.
+    func applyCondition(_ l: LineText) -> LineText? {
+        let t = l.text
+        var i = t.startIndex + 1
+        var negate = false
+        if i < t.endIndex, t[i] == UInt8(ascii: "^") { negate = true; i += 1 }
+        let idStart = i
+        while i < t.endIndex, !isBlank(t[i]) { i += 1 }
+        let id = String(decoding: t[idStart..<i], as: UTF8.self)
+        if !id.isEmpty, !seenIDs.contains(id) { seenIDs.append(id) }
+        let matches = options.configID != nil && options.configID == id
+        guard matches != negate else { return nil }
+        return l.slice(i..<t.endIndex).trimmedLine()
+    }
+
+    // MARK: definitions
+
+    /// `$NAME=VALUE` (no blank before `=`).
+    func definition(_ l: LineText) -> (String, LineText)? {
+        let t = l.text
+        var i = t.startIndex + 1
+        guard i < t.endIndex, isNameStart(t[i]) else { return nil }
+        while i < t.endIndex, isNameChar(t[i]) { i += 1 }
+        guard i < t.endIndex, t[i] == UInt8(ascii: "=") else { return nil }
+        let name = String(decoding: t[(t.startIndex + 1)..<i], as: UTF8.self)
+        var v = i + 1
+        while v < t.endIndex, isBlank(t[v]) { v += 1 }
+        return (name, l.slice(v..<t.endIndex))
+    }
+
+    func define(_ name: String, _ value: LineText, _ line: LineText) {
+        if value.text.last == UInt8(ascii: "\\") {
+            var first = value
+            first.text = value.text.dropLast().trimmed()
+            collecting = (name, first.isEmpty ? [] : [first])
+            return
+        }
+        defs[name] = Definition(lines: [value], multiLine: false)
+    }
+
+    func continueCollecting(_ raw: LineText) {
+        let l = decomment(raw)
+        guard var c = collecting else { return }
+        if l.isEmpty { collecting = nil; defs[c.name] = Definition(lines: c.lines, multiLine: true); return }
+        if l.text.last == UInt8(ascii: "\\") {
+            var part = l
+            part.text = l.text.dropLast().trimmed()
+            if !part.isEmpty { c.lines.append(part) }
+            collecting = c
+        } else {
+            c.lines.append(l)
+            collecting = nil
+            defs[c.name] = Definition(lines: c.lines, multiLine: true)
+        }
+    }
+
+    func finishCollecting() {
+        if let c = collecting {
+            defs[c.name] = Definition(lines: c.lines, multiLine: true)
+            collecting = nil
+        }
+    }
+
+    // MARK: substitution
+
+    /// Expands `$NAME` and `${NAME}`; a multi-line definition referenced at the end of a line
+    /// splices its first line there and returns the rest as extra lines.
+    func substitute(_ l: LineText) -> (LineText, [LineText], Bool) {
+        let t = l.text
+        var out: [UInt8] = []
+        var origin: [UInt32] = []
+        out.reserveCapacity(t.count + 32)
+        var extra: [LineText] = []
+        var changed = false
+        var i = t.startIndex
+        while i < t.endIndex {
+            let c = t[i]
+            guard c == UInt8(ascii: "$"), i + 1 < t.endIndex else {
+                out.append(c); origin.append(l.offset(at: i)); i += 1; continue
+            }
+            var nameStart = i + 1, nameEnd = i + 1, refEnd = i + 1
+            var params: ArraySlice<UInt8> = []
+            var ok = false
+            if t[i + 1] == UInt8(ascii: "{") {
+                var j = i + 2
+                while j < t.endIndex, t[j] != UInt8(ascii: "}") { j += 1 }
+                if j < t.endIndex {
+                    let inner = t[(i + 2)..<j].trimmed()
+                    var k = inner.startIndex
+                    while k < inner.endIndex, !isBlank(inner[k]) { k += 1 }
+                    nameStart = inner.startIndex; nameEnd = k
+                    params = inner[k..<inner.endIndex].trimmed()
+                    refEnd = j + 1; ok = nameEnd > nameStart
+                }
+            } else if isNameStart(t[i + 1]) {
+                var j = i + 1
+                while j < t.endIndex, isNameChar(t[j]) { j += 1 }
+                if j == t.endIndex || isBlank(t[j]) || t[j] == UInt8(ascii: ",") || t[j] == UInt8(ascii: ")") {
+                    nameStart = i + 1; nameEnd = j; refEnd = j; ok = true
+                }
+            }
+            let name = ok ? String(decoding: t[nameStart..<nameEnd], as: UTF8.self) : ""
+            guard ok, let value = lookup(name, params: params, line: l, at: i) else {
+                out.append(c); origin.append(l.offset(at: i)); i += 1; continue
+            }
+            changed = true
+            let refFirst = l.offset(at: i), refLast = l.offset(at: refEnd - 1)
+            let atEnd = t[refEnd..<t.endIndex].trimmed().isEmpty
+            let lines = value.multiLine && atEnd ? value.lines : [joinLines(value.lines)]
+            if let first = lines.first {
+                for (k, b) in first.text.enumerated() {
+                    out.append(b)
+                    origin.append(k == first.text.count - 1 ? refLast : refFirst)
+                }
+            }
+            if lines.count > 1 { extra = Array(lines.dropFirst()) }
+            i = refEnd
+            if out.count > 4096 { break }
+        }
+        if out.count >= 1024 {
+            diags.add("syntax", .error, "parameter substitution makes this line \(out.count) bytes long; keepalived's limit is 1023",
+                      at: spanOf(l))
+        }
+        return (LineText.make(out, origin, file: l.file), extra, changed)
+    }
+
+    func joinLines(_ lines: [LineText]) -> LineText {
+        if lines.count == 1 { return lines[0] }
+        var b: [UInt8] = [], o: [UInt32] = []
+        for (n, l) in lines.enumerated() {
+            if n > 0 { b.append(0x20); o.append(o.last ?? 0) }
+            let (lb, lo) = l.owned()
+            b += lb; o += lo
+        }
+        return LineText.make(b, o, file: lines.first?.file ?? 0)
+    }
+
+    /// User definitions first, then keepalived's predefined `_PWD`, `_INSTANCE`, `_RANDOM`,
+    /// `_ENV`, `_HASH`, `_BANG`.
+    func lookup(_ name: String, params: ArraySlice<UInt8>, line: LineText, at: Int) -> Definition? {
+        if let d = defs[name] { return d }
+        func literal(_ s: String) -> Definition {
+            let bytes = Array(s.utf8)
+            let o = [UInt32](repeating: line.offset(at: at), count: bytes.count)
+            return Definition(lines: [LineText.make(bytes, o, file: line.file)], multiLine: false)
+        }
+        switch name {
+        case "_PWD": return literal(includeStack.last?.dir ?? ".")
+        case "_INSTANCE": return literal(options.configID ?? "")
+        case "_HASH": return literal("#")
+        case "_BANG": return literal("!")
+        case "_RANDOM":
+            // Lint is deterministic: the lowest value keepalived could pick.
+            let words = params.split(separator: 0x20)
+            return literal(words.first.map { String(decoding: $0, as: UTF8.self) } ?? "0")
+        case "_ENV":
+            let key = String(decoding: params, as: UTF8.self)
+            return literal(getenv(key).map { String(cString: $0) } ?? "")
+        default: return nil
+        }
+    }
+
+    // MARK: ~SEQ / ~LST
+
+    func generate(_ l: LineText, depth: Int) {
+        let t = l.text
+        let isList = t.hasPrefix("~LST")
+        var i = t.startIndex + 4
+        var hex = false
+        if !isList, i < t.endIndex, t[i] == UInt8(ascii: "x") { hex = true; i += 1 }
+        guard i < t.endIndex, t[i] == UInt8(ascii: "(") else {
+            tokenize(l); return
+        }
+        // Find the matching ')' (braces inside ~LST tuples do not nest parentheses).
+        var j = i + 1
+        var braceDepth = 0
+        while j < t.endIndex {
+            if t[j] == UInt8(ascii: "{") { braceDepth += 1 }
+            else if t[j] == UInt8(ascii: "}") { braceDepth -= 1 }
+            else if t[j] == UInt8(ascii: ")"), braceDepth <= 0 { break }
+            j += 1
+        }
+        guard j < t.endIndex else {
+            diags.add("syntax", .error, "missing ')' in \(isList ? "~LST" : "~SEQ")", at: spanOf(l))
+            return
+        }
+        // Parameters may use $definitions.
+        var paramLine = l.slice((i + 1)..<j)
+        if paramLine.text.contains(UInt8(ascii: "$")) { paramLine = substitute(paramLine).0 }
+        let rest = l.slice((j + 1)..<t.endIndex).trimmedLine()
+        let headSpan = spanOf(l, t.startIndex, j + 1)
+        let params = splitParams(paramLine.text)
+        if isList {
+            generateList(params, rest, headSpan, depth)
+        } else {
+            generateSequence(params, rest, hex, headSpan, depth)
+        }
+    }
+
+    func splitParams(_ t: ArraySlice<UInt8>) -> [String] {
+        var out: [String] = []
+        var cur: [UInt8] = []
+        var depth = 0
+        for c in t {
+            if c == UInt8(ascii: "{") { depth += 1 }
+            if c == UInt8(ascii: "}") { depth -= 1 }
+            if c == UInt8(ascii: ","), depth == 0 {
+                out.append(String(decoding: cur[...].trimmed(), as: UTF8.self)); cur = []
+            } else { cur.append(c) }
+        }
+        out.append(String(decoding: cur[...].trimmed(), as: UTF8.self))
+        return out
+    }
+
+    func emitGenerated(_ rest: LineText, depth: Int) -> Bool {
+        generated += 1
+        if generated > options.maxGeneratedLines {
+            if !generatorOverflow {
+                generatorOverflow = true
+                diags.add("syntax", .error, "~SEQ/~LST generate more than \(options.maxGeneratedLines) lines; stopping", at: spanOf(rest))
+            }
+            return false
+        }
+        processLogical(rest, depth: depth + 1)
+        return true
+    }
+
+    func setVar(_ name: String, _ value: String, _ at: LineText) {
+        let bytes = Array(value.utf8)
+        let o = [UInt32](repeating: at.offset(at: at.text.startIndex), count: bytes.count)
+        defs[name] = Definition(lines: [LineText.make(bytes, o, file: at.file)], multiLine: false)
+    }
+
+    func generateSequence(_ p: [String], _ rest: LineText, _ hex: Bool, _ head: SourceSpan, _ depth: Int) {
+        guard p.count >= 2, p.count <= 4, !p[0].isEmpty else {
+            diags.add("syntax", .error, "~SEQ needs (VAR, END), (VAR, START, END) or (VAR, START, STEP, END)", at: head)
+            return
+        }
+        let nums = p.dropFirst().map(ConfigParser.parseCInteger)
+        guard nums.allSatisfy({ $0 != nil }) else {
+            diags.add("syntax", .error, "~SEQ parameters must be integers", at: head)
+            return
+        }
+        let v = nums.map { $0! }
+        var start: Int, step: Int, end: Int
+        switch v.count {
+        case 1: end = v[0]; start = end < 0 ? -1 : 1; step = end < start ? -1 : 1
+        case 2: start = v[0]; end = v[1]; step = end < start ? -1 : 1
+        default: start = v[0]; step = v[1]; end = v[2]
+        }
+        if step == 0 || (step > 0 && end < start) || (step < 0 && end > start) {
+            diags.add("syntax", .error, "invalid ~SEQ values: step \(step) never gets from \(start) to \(end)", at: head)
+            return
+        }
+        if hex && (start < 0 || end < 0) {
+            diags.add("syntax", .error, "~SEQx takes non-negative values only", at: head)
+            return
+        }
+        var x = start
+        while step > 0 ? x <= end : x >= end {
+            setVar(p[0], hex ? String(x, radix: 16) : String(x), rest)
+            if !emitGenerated(rest, depth: depth) { return }
+            x += step
+        }
+    }
+
+    func generateList(_ p: [String], _ rest: LineText, _ head: SourceSpan, _ depth: Int) {
+        guard p.count >= 2 else {
+            diags.add("syntax", .error, "~LST needs (VAR, VALUE, ...)", at: head)
+            return
+        }
+        func tuple(_ s: String) -> [String] {
+            if s.hasPrefix("{") && s.hasSuffix("}") {
+                return s.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
+                    .map { String(Array($0.utf8)[...].trimmed().map { Character(Unicode.Scalar($0)) }) }
+            }
+            return [s]
+        }
+        let vars = tuple(p[0])
+        for value in p.dropFirst() {
+            let vals = tuple(value)
+            if vals.count > vars.count {
+                diags.add("syntax", .error, "~LST value \(value) has more items than variables \(p[0])", at: head)
+                return
+            }
+            for (k, name) in vars.enumerated() { setVar(name, k < vals.count ? vals[k] : "", rest) }
+            if !emitGenerated(rest, depth: depth) { return }
+        }
+    }
+
+    /// `strtol(…, 0)`: decimal, `0x` hex or leading-`0` octal, optional sign.
+    static func parseCInteger(_ s: String) -> Int? {
+        var t = Substring(s)
+        var neg = false
+        if t.hasPrefix("-") { neg = true; t = t.dropFirst() } else if t.hasPrefix("+") { t = t.dropFirst() }
+        var radix = 10
+        if t.hasPrefix("0x") || t.hasPrefix("0X") { radix = 16; t = t.dropFirst(2) }
+        else if t.count > 1, t.hasPrefix("0") { radix = 8; t = t.dropFirst() }
+        guard let v = Int(t, radix: radix) else { return nil }
+        return neg ? -v : v
+    }
+}
+
+extension LineText {
+    func trimmedLine() -> LineText {
+        var l = self
+        l.text = text.trimmed()
+        return l
+    }
+}

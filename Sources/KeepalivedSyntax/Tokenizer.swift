@@ -1,0 +1,135 @@
+import Diagnostics
+
+/// Splits a final logical line into words and braces and builds the block tree as it goes.
+extension ConfigParser {
+    func tokenize(_ l: LineText) {
+        let t = l.text
+        var i = t.startIndex
+        while i < t.endIndex {
+            let c = t[i]
+            if isBlank(c) { i += 1; continue }
+            if c == UInt8(ascii: "{") || c == UInt8(ascii: "}") {
+                let s = spanOf(l, i, i + 1)
+                if c == UInt8(ascii: "{") { openBrace(s, l, i) } else { closeBrace(s) }
+                i += 1
+                continue
+            }
+            if c == UInt8(ascii: "\"") {
+                var j = i + 1
+                while j < t.endIndex, t[j] != UInt8(ascii: "\"") { j += 1 }
+                if j == t.endIndex {
+                    diags.add("syntax", .error, "unterminated quote", at: spanOf(l, i, j),
+                              hint: "close the string with a '\"' on the same line")
+                    addToken(l, i + 1, j, spanFrom: i, spanTo: j, quoted: true)
+                    i = j
+                } else {
+                    addToken(l, i + 1, j, spanFrom: i, spanTo: j + 1, quoted: true)
+                    i = j + 1
+                }
+                continue
+            }
+            var j = i
+            while j < t.endIndex {
+                let d = t[j]
+                if isBlank(d) || d == UInt8(ascii: "\"") || d == UInt8(ascii: "{") || d == UInt8(ascii: "}") { break }
+                j += 1
+            }
+            addToken(l, i, j, spanFrom: i, spanTo: j, quoted: false)
+            i = j
+        }
+        endStatement()
+    }
+
+    @inline(__always)
+    func addToken(_ l: LineText, _ from: Int, _ to: Int, spanFrom: Int, spanTo: Int, quoted: Bool) {
+        if l.origin == nil {
+            let text = TextRef(buffer: l.file, offset: UInt32(from), length: UInt32(to - from))
+            var spanIndex: Int32 = -1
+            if quoted || to == from {
+                spanIndex = Int32(tree.spans.count)
+                tree.spans.append(spanOf(l, spanFrom, max(spanTo, spanFrom + 1)))
+            }
+            tree.tokens.append(Token(text: text, spanIndex: spanIndex, quoted: quoted))
+            return
+        }
+        let off = tree.scratch.count
+        tree.scratch.append(contentsOf: l.text[from..<to])
+        let text = TextRef(buffer: BlockTree.scratchBuffer, offset: UInt32(off), length: UInt32(to - from))
+        tree.spans.append(spanOf(l, spanFrom, max(spanTo, spanFrom + 1)))
+        tree.tokens.append(Token(text: text, spanIndex: Int32(tree.spans.count - 1), quoted: quoted))
+    }
+
+    func attach(_ index: Int32) {
+        if let parent = stack.last {
+            let p = Int(parent)
+            if tree.nodes[p].lastChild >= 0 {
+                tree.nodes[Int(tree.nodes[p].lastChild)].nextSibling = index
+            } else {
+                tree.nodes[p].firstChild = index
+            }
+            tree.nodes[p].lastChild = index
+        } else {
+            tree.roots.append(index)
+        }
+    }
+
+    func endStatement() {
+        let count = tree.tokens.count - statementStart
+        guard count > 0 else { return }
+        let index = Int32(tree.nodes.count)
+        tree.nodes.append(Node(firstToken: Int32(statementStart), tokenCount: Int32(count)))
+        attach(index)
+        candidate = index
+        statementStart = tree.tokens.count
+    }
+
+    func openBrace(_ s: SourceSpan, _ l: LineText, _ at: Int) {
+        endStatement()
+        if candidate >= 0 {
+            tree.spans.append(s)
+            tree.nodes[Int(candidate)].openBraceIndex = Int32(tree.spans.count - 1)
+            stack.append(candidate)
+            candidate = -1
+            return
+        }
+        // A '{' with nothing to open: keep the structure balanced with an anonymous block
+        // (so the matching '}' does not close the enclosing one) and report it once.
+        diags.add("syntax", .error, "unexpected '{' with no keyword before it", at: s)
+        addToken(l, at, at + 1, spanFrom: at, spanTo: at + 1, quoted: false)
+        let index = Int32(tree.nodes.count)
+        tree.spans.append(s)
+        tree.nodes.append(Node(firstToken: Int32(statementStart), tokenCount: 1, openBraceIndex: Int32(tree.spans.count - 1)))
+        statementStart = tree.tokens.count
+        attach(index)
+        stack.append(index)
+        candidate = -1
+    }
+
+    func closeBrace(_ s: SourceSpan) {
+        endStatement()
+        candidate = -1
+        guard let top = stack.popLast() else {
+            diags.add("syntax", .error, "extra '}' with no open block", at: s)
+            return
+        }
+        tree.spans.append(s)
+        tree.nodes[Int(top)].closeBraceIndex = Int32(tree.spans.count - 1)
+    }
+
+    func closeUnclosedBlocks() {
+        guard !stack.isEmpty else { return }
+        let outer = tree.nodes[Int(stack[0])]
+        let name = String(decoding: tree.bytes(tree.keyword(outer)), as: UTF8.self)
+        let more = stack.count > 1 ? " (and \(stack.count - 1) more inside it)" : ""
+        diags.add("syntax", .error, "block '\(name)' is never closed\(more): \(stack.count) missing '}'",
+                  at: tree.openBrace(outer) ?? tree.span(tree.keyword(outer)),
+                  hint: "add the missing '}' where the block should end")
+        stack.removeAll()
+    }
+
+    /// True when the node is a placeholder for a stray '{'.
+    public static func isAnonymous(_ n: Node, in tree: BlockTree) -> Bool {
+        let b = tree.bytes(tree.keyword(n))
+        return n.tokenCount == 1 && b.count == 1 && b.first == UInt8(ascii: "{") && !tree.keyword(n).quoted
+    }
+}

@@ -1,0 +1,183 @@
+import LVSModel
+
+/// A lint rule: a stable id, its usual severity, a one-line summary and an explanation.
+public struct Rule: Sendable {
+    public let id: String
+    public let severity: Severity
+    public let summary: String
+    public let explanation: String
+
+    public var descriptor: RuleDescriptor { RuleDescriptor(id: id, summary: summary, severity: severity) }
+}
+
+/// Every rule lvsc reports. Ids are stable: scripts and editors key on them.
+public enum RuleCatalog {
+    public static let all: [Rule] = [
+        Rule(id: "syntax", severity: .error, summary: "Unbalanced braces, stray tokens, unterminated quotes, over-long lines",
+             explanation: """
+             keepalived reads its configuration line by line and splits '{' and '}' out as separate
+             tokens. A '}' with no open block, a block never closed, a '{' with no keyword before
+             it, a quote never closed or a line longer than 1023 bytes makes keepalived misread the
+             rest of the file: it reports the problem and then often attaches the following lines
+             to the wrong block. lvsc reports the first cause and keeps the structure balanced so
+             later findings stay meaningful.
+             """),
+        Rule(id: "include", severity: .error, summary: "include patterns that match nothing, unreadable files, include cycles",
+             explanation: """
+             'include PATTERN' is resolved relative to the including file. keepalived's plain
+             'include' silently skips a pattern that matches nothing, so a typo drops a whole part
+             of the configuration; lvsc warns (errors for includer/includem/includew/includea,
+             which keepalived treats as fatal). A file that includes itself, directly or through
+             others, is an error.
+             """),
+        Rule(id: "unknown-keyword", severity: .error, summary: "A keyword keepalived does not know in that block",
+             explanation: """
+             keepalived matches keywords exactly and case-sensitively, per block. An unknown
+             keyword is reported and ignored; an unknown keyword followed by a block makes
+             keepalived read the block's lines as keywords of the enclosing block, cascading into
+             more errors. lvsc names the nearest known keyword of that block as a hint, or the
+             block where the keyword belongs.
+             """),
+        Rule(id: "deprecated-keyword", severity: .warning, summary: "A keyword keepalived 2.x deprecates or no longer reads",
+             explanation: """
+             Old spellings still accepted (nb_get_retry, vrrp_track_file, lvs_sync_daemon_interface,
+             route 'gw' and 'or', ...) and 1.x keywords keepalived 2.x ignores as unknown (lvs_id,
+             renamed router_id in 1.1.8). The hint names the modern spelling.
+             """),
+        Rule(id: "missing-argument", severity: .error, summary: "A keyword without the value it needs",
+             explanation: """
+             keepalived aborts the whole parse (exit 2) when a keyword that reads a value has none,
+             e.g. 'priority' alone on a line.
+             """),
+        Rule(id: "missing-keyword", severity: .error, summary: "A block without a keyword it requires",
+             explanation: """
+             keepalived drops or refuses blocks that lack a required keyword: a vrrp_instance
+             without virtual_router_id or interface, a vrrp_script without script, a url without
+             path, a MISC_CHECK without misc_path, a FILE_CHECK without track_file, or a
+             virtual_server without real servers (ignored with a warning).
+             """),
+        Rule(id: "value-range", severity: .error, summary: "A number outside the range keepalived accepts",
+             explanation: """
+             Ranges come from Grammar/keywords.md: virtual_router_id 1..255, priority 1..255 (255
+             only for the address owner), advert_int integral for VRRPv2 and below 40.96 s for
+             VRRPv3, ports 1..65535, weights, timeouts. keepalived replaces an out-of-range value
+             with its default and carries on, which silently changes behaviour.
+             """),
+        Rule(id: "invalid-value", severity: .error, summary: "A value of the wrong kind (not an address, not one of the allowed words)",
+             explanation: """
+             An enumeration value keepalived does not accept (state MAST), a boolean that is not
+             on/off/true/false/yes/no, an address that does not parse, a malformed digest or
+             address option. keepalived falls back to a default or drops the entry.
+             """),
+        Rule(id: "bad-mask", severity: .error, summary: "Prefix length beyond the family, malformed prefixes, host bits in networks",
+             explanation: """
+             '192.168.100./24' is not an address; '/33' is longer than IPv4 allows; a
+             virtual_server_group prefix with host bits set is refused by keepalived. A VIP with
+             a prefix, by contrast, is an address on a subnet, so host bits are expected there.
+             """),
+        Rule(id: "auth-pass-length", severity: .warning, summary: "auth_pass longer than 8 characters",
+             explanation: """
+             VRRPv2 carries at most 8 bytes of password. keepalived truncates a longer auth_pass
+             to 8, so two passwords that differ only after the 8th character are the same, and a
+             peer configured with the full string by another implementation will not match.
+             """),
+        Rule(id: "auth-cleartext", severity: .warning, summary: "PASS authentication is cleartext; no authentication under VRRPv3",
+             explanation: """
+             auth_type PASS sends the password in every advertisement, readable by anyone on the
+             LAN; it protects against misconfiguration, not attackers. RFC 5798 (VRRPv3) removed
+             authentication: keepalived ignores an authentication block on a VRRPv3 or IPv6
+             instance (error), and AH cannot be used with IPv6.
+             """),
+        Rule(id: "duplicate-vrid", severity: .error, summary: "Two VRRP instances with one virtual_router_id, family and interface",
+             explanation: """
+             Routers of one VRRP group share a VRID on a LAN; two different instances with the
+             same VRID, address family and interface (and multicast group) treat each other's
+             advertisements as their own group's, so one of them never becomes MASTER or both do.
+             """),
+        Rule(id: "vip-clash", severity: .error, summary: "One virtual IP in two VRRP instances",
+             explanation: """
+             A VIP belongs to one VRRP group. Listed in two instances, it is added and removed by
+             both, and traffic follows whichever changed state last.
+             """),
+        Rule(id: "virtual-server-unowned", severity: .warning, summary: "A virtual_server address that no VRRP instance or static address holds",
+             explanation: """
+             IPVS only sees packets addressed to this host. A virtual_server on an address that
+             is neither a VIP of some vrrp_instance nor a static_ipaddress only works if something
+             outside keepalived adds the address; usually it is a typo or a VIP that was removed.
+             """),
+        Rule(id: "duplicate-virtual-server", severity: .error, summary: "The same virtual service defined twice",
+             explanation: """
+             Two virtual_server blocks with the same address, port and protocol (or the same
+             fwmark or group) define one IPVS service twice; keepalived merges or rejects them
+             and the real-server lists fight.
+             """),
+        Rule(id: "duplicate-real-server", severity: .error, summary: "The same real server twice in one virtual_server",
+             explanation: """
+             keepalived removes the second real_server with the same address and port, together
+             with its checkers and weight: what is written is not what runs.
+             """),
+        Rule(id: "unknown-scheduler", severity: .error, summary: "lb_algo/lvs_sched is not an IPVS scheduler keepalived knows",
+             explanation: """
+             keepalived accepts rr, wrr, lc, wlc, lblc, sh, mh, dh, fo, ovf, lblcr, sed, nq and
+             twos. Anything else is refused; a missing scheduler defaults to wlc with a config
+             error. sh-*/mh-* flags need the sh/mh scheduler.
+             """),
+        Rule(id: "unknown-forwarding", severity: .error, summary: "lb_kind/lvs_method is not NAT, DR or TUN",
+             explanation: """
+             IPVS forwards by NAT (masquerading), DR (direct routing, the seed's choice) or TUN
+             (IP-in-IP, GUE or GRE tunnelling). keepalived matches the words case-sensitively;
+             without lb_kind it uses NAT, which on a DR cluster sends replies the wrong way.
+             """),
+        Rule(id: "protocol-missing", severity: .warning, summary: "An address virtual_server without protocol (keepalived defaults to UDP)",
+             explanation: """
+             keepalived defaults an address-based virtual_server without 'protocol' to UDP. A web
+             service written without 'protocol TCP' then balances nothing: TCP connections to the
+             VIP find no IPVS service.
+             """),
+        Rule(id: "dr-port-mismatch", severity: .error, summary: "A DR/TUN real server port differs from the service port",
+             explanation: """
+             Direct routing and tunnelling do not rewrite the destination port: the real server
+             receives the packet on the service's port. keepalived resets the real server's port
+             to the service's; the port written is not the port used.
+             """),
+        Rule(id: "sync-group-member", severity: .error, summary: "Sync group naming an unknown instance, an instance in two groups, or a group of one",
+             explanation: """
+             A vrrp_sync_group makes its instances change state together. A member that is no
+             vrrp_instance is an error in keepalived; an instance in two groups is refused; a
+             group of one instance does nothing (warning), and the seed's sample has exactly that.
+             """),
+        Rule(id: "master-not-highest", severity: .warning, summary: "state MASTER with a lower priority than a BACKUP, or MASTER with nopreempt",
+             explanation: """
+             The initial MASTER should have the highest priority of its group; otherwise the
+             BACKUP preempts it at start-up and the VIP moves once for nothing. In a file shared
+             by several directors through @id lines, lvsc compares the variants. nopreempt with
+             state MASTER is cleared by keepalived (nopreempt needs state BACKUP on all routers).
+             """),
+        Rule(id: "strict-mode-conflict", severity: .error, summary: "vrrp_strict together with what strict mode forbids",
+             explanation: """
+             Strict mode (vrrp_strict / strict_mode) forbids authentication, unicast peers,
+             preempt_delay and a MASTER state without priority 255; keepalived drops those
+             settings. It also turns 'accept' off unless the router owns the address: VIPs that
+             carry a virtual_server then drop traffic unless 'accept' is set.
+             """),
+        Rule(id: "unicast-self-peer", severity: .error, summary: "A unicast_peer equal to the instance's own unicast_src_ip",
+             explanation: """
+             A router listing itself as a unicast peer sends advertisements to itself and sees
+             its own packets as a second router of the group.
+             """),
+        Rule(id: "undefined-reference", severity: .error, summary: "track_script, track_file, virtual_server group or BFD name that is not defined",
+             explanation: """
+             keepalived ignores a track_script naming no vrrp_script (so the instance is never
+             demoted when the service dies), a FILE_CHECK or track_file naming no track_file, and a
+             'virtual_server group' naming no virtual_server_group.
+             """),
+        Rule(id: "untyped-block", severity: .note, summary: "A block lvsc parses and keeps but does not model yet",
+             explanation: """
+             Static routes and rules, BFD instances, garp groups, track groups, auth_hmac and the
+             SNMP/DBus settings are read, their keywords and addresses checked, and kept verbatim;
+             lvsc's typed model does not cover them yet, so cluster checks and emitters ignore them.
+             """),
+    ]
+
+    public static func rule(_ id: String) -> Rule? { all.first { $0.id == id } }
+}

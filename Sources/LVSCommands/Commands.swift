@@ -1,0 +1,140 @@
+@_exported import LVSCheck
+@_exported import LVSModel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public let lvscVersion = "0.1.0"
+
+/// Exit codes every lvsc command uses.
+public enum ExitCode: Int32 {
+    /// No errors (and no warnings under --werror).
+    case clean = 0
+    /// Findings at error severity (or warnings under --werror).
+    case findings = 1
+    /// Usage errors, unreadable input.
+    case usage = 2
+}
+
+/// What a command prints and how it ends; the CLI only writes it out.
+public struct CommandOutput {
+    public var stdout = ""
+    public var stderr = ""
+    public var exitCode: ExitCode = .clean
+
+    public init() {}
+}
+
+public struct LintOptions {
+    public var paths: [String]
+    public var format: DiagnosticFormat = .text
+    public var configID: String?
+    public var werror = false
+    public var color = false
+    public var quiet = false
+
+    public init(paths: [String]) { self.paths = paths }
+}
+
+/// `lvsc lint FILE…`
+public enum LintCommand {
+    public static func run(_ options: LintOptions) -> CommandOutput {
+        var out = CommandOutput()
+        let sources = SourceManager()
+        let linter = Linter(sources: sources)
+        var all: [Diagnostic] = []
+        var unreadable = false
+        var dropped = 0
+        for path in options.paths {
+            switch ConfigParser.readAll(path) {
+            case .failure(let e):
+                out.stderr += "lvsc: cannot read \(path == "-" ? "standard input" : path): \(e.message)\n"
+                unreadable = true
+            case .success(let bytes):
+                let file = sources.add(path: path == "-" ? "<stdin>" : path, bytes: bytes)
+                let result = linter.lint(file: file, configID: options.configID)
+                all += result.diagnostics
+                dropped += result.dropped
+            }
+        }
+        let renderer = DiagnosticRenderer(sources: sources, rules: RuleCatalog.all.map(\.descriptor),
+                                          color: options.color, toolVersion: lvscVersion)
+        let shown = options.quiet ? all.filter { $0.severity != .note } : all
+        out.stdout = renderer.render(shown, format: options.format)
+        let errors = all.filter { $0.severity == .error }.count
+        let warnings = all.filter { $0.severity == .warning }.count
+        if options.format == .text {
+            if dropped > 0 { out.stdout += "lvsc: \(dropped) more diagnostics not shown\n" }
+            out.stderr += "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")\n"
+        }
+        if unreadable { out.exitCode = .usage }
+        else if errors > 0 || (options.werror && warnings > 0) { out.exitCode = .findings }
+        return out
+    }
+}
+
+/// `lvsc explain ID` — a rule, or a keyword from the grammar table.
+public enum ExplainCommand {
+    public static func run(_ id: String) -> CommandOutput {
+        var out = CommandOutput()
+        if let rule = RuleCatalog.rule(id) {
+            out.stdout = "\(rule.id) (\(rule.severity.name)): \(rule.summary)\n\n\(rule.explanation)\n"
+            return out
+        }
+        let specs = KeywordTable.shared.all(named: id)
+        if !specs.isEmpty {
+            for s in specs {
+                out.stdout += "\(s.name) in \(s.context): \(s.summary)\n"
+                if let a = s.aliasOf { out.stdout += "  alias of: \(a)\(s.deprecatedAlias ? " (deprecated spelling)" : "")\n" }
+                if let lo = s.min, let hi = s.max { out.stdout += "  range: \(NumberParser.format(lo))..\(NumberParser.format(hi))\n" }
+                if let d = s.defaultValue { out.stdout += "  default: \(d)\n" }
+                switch s.status {
+                case .deprecated(let why): out.stdout += "  deprecated: \(why)\n"
+                case .removed(let why): out.stdout += "  removed: \(why)\n"
+                case .untyped: out.stdout += "  kept but not modelled by lvsc yet\n"
+                case .current: break
+                }
+                if let v = s.since { out.stdout += "  since keepalived \(v)\n" }
+            }
+            return out
+        }
+        out.stderr = "lvsc: no rule or keyword named '\(id)'. Rules: \(RuleCatalog.all.map(\.id).joined(separator: ", "))\n"
+        out.exitCode = .usage
+        return out
+    }
+
+    public static func list() -> CommandOutput {
+        var out = CommandOutput()
+        for r in RuleCatalog.all {
+            out.stdout += r.id.padding(24) + r.severity.name.padding(9) + r.summary + "\n"
+        }
+        return out
+    }
+}
+
+/// `lvsc dump FILE` — the model as JSON, one object per config-id variant.
+public enum DumpCommand {
+    public static func run(path: String, configID: String?) -> CommandOutput {
+        var out = CommandOutput()
+        let sources = SourceManager()
+        switch ConfigParser.readAll(path) {
+        case .failure(let e):
+            out.stderr = "lvsc: cannot read \(path): \(e.message)\n"
+            out.exitCode = .usage
+        case .success(let bytes):
+            let file = sources.add(path: path == "-" ? "<stdin>" : path, bytes: bytes)
+            let variants = FrontEnd.read(file: file, sources: sources, configID: configID)
+            let json = ModelJSON(sources: sources)
+            out.stdout = JSON.array(variants.map { json.config($0.config) }).rendered() + "\n"
+            if variants.contains(where: { $0.diagnostics.hasErrors }) {
+                out.stderr = "lvsc: the file has errors (run lvsc lint); the model shows what was understood\n"
+                out.exitCode = .findings
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    func padding(_ n: Int) -> String { count >= n ? self + " " : self + String(repeating: " ", count: n - count) }
+}

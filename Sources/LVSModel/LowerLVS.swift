@@ -1,0 +1,282 @@
+extension Lowering {
+    mutating func lowerVSG(_ n: Node) {
+        guard let name = string(n) else { return }
+        var group = VirtualServerGroup(name: name, span: blockSpan(n))
+        for e in tree.children(n) { if let entry = vsgEntry(e) { group.entries.append(entry) } }
+        config.virtualServerGroups.append(group)
+    }
+
+    /// `IP [PORT]`, `A.B.C.D-E [PORT]`, `A.B.C.D-W.X.Y.Z [PORT]`, `A.B.C.D/NN [PORT]`, `fwmark N [inet|inet6]`.
+    mutating func vsgEntry(_ e: Node) -> VSGEntry? {
+        if ConfigParser.isAnonymous(e, in: tree) { return nil }
+        let kw = tree.keyword(e)
+        let words = Array(tree.args(e))
+        let lineSpan = tree.lineSpan(e)
+        if text(kw) == "fwmark" {
+            guard let t = words.first else {
+                diags.add("missing-argument", .error, "'fwmark' needs a mark number", at: span(kw)); return nil
+            }
+            guard let m = NumberParser.integer(tree.bytes(t)), m >= 0, m <= Int(UInt32.max) else {
+                diags.add("value-range", .error, "fwmark \(text(t)) is outside 0..4294967295", at: span(t)); return nil
+            }
+            var fam: IPAddress.Family?
+            if words.count > 1 { fam = IPAddress.Family(rawValue: text(words[1])) }
+            return VSGEntry(kind: .fwmark(UInt32(m), family: fam), span: lineSpan)
+        }
+        let port = words.first.flatMap { portValue($0, allowZero: true) }
+        if words.count > 1 {
+            diags.add("syntax", .warning, "unexpected extra word '\(text(words[1]))' in a virtual_server_group entry", at: span(words[1]))
+        }
+        let bytes = Array(tree.bytes(kw))
+        if let slash = bytes.firstIndex(of: UInt8(ascii: "/")) {
+            guard let p = prefixValue(kw, what: "address") else { return nil }
+            if p.length == 0 {
+                diags.add("bad-mask", .error, "a /0 range is not allowed in a virtual_server_group", at: span(kw)); return nil
+            }
+            if p.hasHostBits {
+                diags.add("bad-mask", .error, "'\(text(kw))' has host bits set; a virtual_server_group prefix must be a network",
+                          at: span(kw), hint: "write \(p.network)/\(p.length)")
+                return nil
+            }
+            _ = slash
+            let last = lastAddress(of: p)
+            return VSGEntry(kind: .range(first: p.address, last: last, port: port), span: lineSpan)
+        }
+        if let dash = bytes.firstIndex(of: UInt8(ascii: "-")) {
+            guard let first = IPAddress.parse(bytes[..<dash]) else {
+                diags.add("invalid-value", .error, "'\(text(kw))' is not an address range", at: span(kw)); return nil
+            }
+            let tail = bytes[(dash + 1)...]
+            var last: IPAddress?
+            if let full = IPAddress.parse(tail) { last = full }
+            else if first.family == .inet, let v = NumberParser.integer(tail), v >= 0, v <= 255, case .v4(let a) = first {
+                last = .v4(a & 0xFFFF_FF00 | UInt32(v))
+            } else if first.family == .inet6, tail.count <= 4, let v = UInt16(String(decoding: tail, as: UTF8.self), radix: 16),
+                      case .v6(let hi, let lo) = first {
+                last = .v6(hi, lo & ~0xFFFF | UInt64(v))
+            }
+            guard let l = last, l.family == first.family, first <= l else {
+                diags.add("invalid-value", .error, "'\(text(kw))' is not a valid address range (the end must not be below the start)", at: span(kw))
+                return nil
+            }
+            return VSGEntry(kind: .range(first: first, last: l, port: port), span: lineSpan)
+        }
+        guard let a = IPAddress.parse(bytes) else {
+            diags.add("invalid-value", .error, "'\(text(kw))' is not an address, range or fwmark", at: span(kw)); return nil
+        }
+        return VSGEntry(kind: .range(first: a, last: a, port: port), span: lineSpan)
+    }
+
+    func lastAddress(of p: IPPrefix) -> IPAddress {
+        switch p.network {
+        case .v4(let v): return .v4(p.length >= 32 ? v : v | (UInt32.max >> UInt32(p.length)))
+        case .v6(let hi, let lo):
+            if p.length >= 128 { return .v6(hi, lo) }
+            if p.length >= 64 { return .v6(hi, lo | (UInt64.max >> UInt64(p.length - 64))) }
+            return .v6(hi | (p.length == 0 ? .max : UInt64.max >> UInt64(p.length)), .max)
+        }
+    }
+
+    mutating func portValue(_ t: Token, allowZero: Bool) -> Int? {
+        guard let v = NumberParser.integer(tree.bytes(t)), v >= (allowZero ? 0 : 1), v <= 65535 else {
+            diags.add("value-range", .error, "port \(text(t)) is outside \(allowZero ? 0 : 1)..65535", at: span(t))
+            return nil
+        }
+        return v
+    }
+
+    mutating func lowerVirtualServer(_ n: Node) {
+        let args = Array(tree.args(n))
+        let head = span(args[0]).union(span(args[args.count - 1]))
+        var key: VirtualServerKey?
+        let first = text(args[0])
+        if first == "fwmark" || first == "group" {
+            if args.count < 2 {
+                diags.add("missing-argument", .error, "'virtual_server \(first)' needs a \(first == "fwmark" ? "mark number" : "group name")", at: head)
+            } else if first == "fwmark" {
+                if let m = NumberParser.integer(tree.bytes(args[1])), m >= 0, m <= Int(UInt32.max) { key = .fwmark(UInt32(m)) }
+                else { diags.add("value-range", .error, "fwmark \(text(args[1])) is outside 0..4294967295", at: span(args[1])) }
+            } else {
+                key = .group(text(args[1]))
+            }
+        } else if let a = IPAddress.parse(tree.bytes(args[0])) {
+            var port: Int?
+            if args.count > 1 { port = portValue(args[1], allowZero: true) ; if port == nil { return } }
+            key = .address(a, port: port == 0 ? nil : port)
+        } else {
+            diags.add("invalid-value", .error, "'\(first)' is not an address; virtual_server takes 'IP [PORT]', 'fwmark N' or 'group NAME'", at: span(args[0]))
+        }
+        guard let key else { checkBlock(n, .virtual_server); return }
+        var vs = VirtualServer(key: Located(key, head), span: blockSpan(n))
+        for c in tree.children(n) {
+            guard let s = spec(c, .virtual_server) else { continue }
+            switch s.id {
+            case .virtual_server__lvs_sched: vs.scheduler = string(c); vs.schedulerWritten = true
+            case .virtual_server__lvs_method: vs.method = forwarding(c); vs.methodWritten = true
+            case .virtual_server__protocol:
+                if let v = string(c) {
+                    if let p = IPProtocol(rawValue: v.value.uppercased()) { vs.proto = Located(p, v.span) }
+                    else { diags.add("invalid-value", .error, "'\(v.value)' is not a protocol; expected TCP, UDP or SCTP", at: v.span) }
+                }
+            case .virtual_server__persistence_timeout:
+                vs.persistenceTimeout = c.argCount == 0 ? Located(360, keywordSpan(c)) : int(c, s)
+            case .virtual_server__persistence_granularity: vs.persistenceGranularity = string(c)
+            case .virtual_server__persistence_engine: vs.persistenceEngine = string(c)
+            case .virtual_server__ops: vs.ops = Located(true, keywordSpan(c))
+            case .virtual_server__flag_1, .virtual_server__flag_2, .virtual_server__flag_3, .virtual_server__sh_port,
+                 .virtual_server__sh_fallback, .virtual_server__mh_port, .virtual_server__mh_fallback:
+                vs.schedulerFlags.append(Located(s.name, keywordSpan(c)))
+            case .virtual_server__delay_loop: vs.delayLoop = decimal(c, s)
+            case .virtual_server__quorum: vs.quorum = int(c, s)
+            case .virtual_server__hysteresis: vs.hysteresis = int(c, s)
+            case .virtual_server__sorry_server: vs.sorryServer = joined(c)
+            case .virtual_server__virtualhost: vs.virtualhost = string(c)
+            case .virtual_server__weight: vs.defaultWeight = int(c, s)
+            case .virtual_server__real_server:
+                if let rs = realServer(c) { vs.realServers.append(rs) }
+            default: break
+            }
+        }
+        config.virtualServers.append(vs)
+    }
+
+    /// `NAT`, `DR`, `TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`.
+    mutating func forwarding(_ n: Node) -> Located<ForwardingMethod>? {
+        let args = Array(tree.args(n))
+        let s = span(args[0])
+        switch text(args[0]) {
+        case "NAT": return Located(.nat, s)
+        case "DR": return Located(.directRouting, s)
+        case "TUN":
+            var type = "ipip", port: Int?, csum: String?
+            var i = 1
+            while i < args.count {
+                let w = text(args[i])
+                if w == "type", i + 1 < args.count { type = text(args[i + 1]); i += 2; continue }
+                if w == "port", i + 1 < args.count { port = portValue(args[i + 1], allowZero: false); i += 2; continue }
+                if ["nocsum", "csum", "remcsum"].contains(w) { csum = w; i += 1; continue }
+                diags.add("unknown-forwarding", .error, "unknown TUN option '\(w)'", at: span(args[i]))
+                i += 1
+            }
+            if !["ipip", "gue", "gre"].contains(type) {
+                diags.add("unknown-forwarding", .error, "unknown tunnel type '\(type)'; expected ipip, gue or gre", at: s)
+            } else if type == "gue" && port == nil {
+                diags.add("missing-argument", .error, "a gue tunnel needs 'port N'", at: s)
+            } else if type == "ipip" && csum != nil {
+                diags.add("unknown-forwarding", .error, "ipip tunnels take no checksum option", at: s)
+            }
+            return Located(.tunnel(type: type, port: port, checksum: csum), s)
+        default:
+            let w = text(args[0])
+            let hint: String? = ["nat", "dr", "tun", "Nat", "Dr", "Tun"].contains(w) ? "keepalived matches case: write \(w.uppercased())" : "LVS forwards by NAT, DR (direct routing) or TUN (IP tunnelling)"
+            diags.add("unknown-forwarding", .error, "'\(w)' is not a forwarding method; expected NAT, DR or TUN", at: s, hint: hint)
+            return nil
+        }
+    }
+
+    mutating func realServer(_ n: Node) -> RealServer? {
+        let args = Array(tree.args(n))
+        guard let a = IPAddress.parse(tree.bytes(args[0])) else {
+            diags.add("invalid-value", .error, "'\(text(args[0]))' is not a real server address", at: span(args[0]))
+            checkBlock(n, .real_server)
+            return nil
+        }
+        var rs = RealServer(address: Located(a, span(args[0])), span: blockSpan(n))
+        if args.count > 1, let p = portValue(args[1], allowZero: true) { rs.port = Located(p, span(args[1])) }
+        for c in tree.children(n) {
+            guard let s = spec(c, .real_server) else { continue }
+            switch s.id {
+            case .real_server__weight: rs.weight = int(c, s)
+            case .real_server__lvs_method: rs.method = forwarding(c)
+            case .real_server__inhibit_on_failure: rs.inhibitOnFailure = flag(c)
+            case .real_server__uthreshold: rs.upperThreshold = int(c, s)
+            case .real_server__lthreshold: rs.lowerThreshold = int(c, s)
+            case .real_server__notify_up: rs.notifyUp = joined(c)
+            case .real_server__notify_down: rs.notifyDown = joined(c)
+            default:
+                if case .block(let ctx) = s.kind, let checker = checker(c, ctx, ssl: s.id == .real_server__SSL_GET) {
+                    rs.checkers.append(checker)
+                }
+            }
+        }
+        return rs
+    }
+
+    mutating func checker(_ n: Node, _ ctx: ContextID, ssl: Bool) -> Checker? {
+        let whole = blockSpan(n)
+        var conn = CheckConnection()
+        var timing = CheckTiming()
+        var http = HTTPCheck(), misc = MiscCheck(), smtp = SMTPCheck(), dns = DNSCheck(), udp = UDPCheck()
+        var file = FileCheck(), bfd = BFDCheck()
+        for c in tree.children(n) {
+            guard let s = spec(c, ctx) else { continue }
+            switch s.name {
+            case "connect_ip": conn.connectIP = ip(c)
+            case "connect_port": conn.connectPort = int(c, s)
+            case "bindto": conn.bindTo = ip(c)
+            case "bind_port": conn.bindPort = int(c, s)
+            case "bind_if": conn.bindInterface = string(c)
+            case "connect_timeout": conn.connectTimeout = decimal(c, s)
+            case "fwmark": conn.fwmark = int(c, s)
+            case "retry", "nb_get_retry": timing.retry = int(c, s)
+            case "delay_before_retry": timing.delayBeforeRetry = decimal(c, s)
+            case "warmup": timing.warmup = decimal(c, s)
+            case "delay_loop": timing.delayLoop = decimal(c, s)
+            case "alpha": timing.alpha = flag(c); bfd.alpha = timing.alpha
+            case "log_all_failures": timing.logAllFailures = flag(c)
+            case "url": http.urls.append(url(c))
+            case "virtualhost": http.virtualhost = string(c)
+            case "http_protocol": http.httpProtocol = string(c)
+            case "misc_path": misc.path = joined(c)
+            case "misc_timeout": misc.timeout = int(c, s)
+            case "misc_dynamic": misc.dynamic = Located(true, keywordSpan(c))
+            case "user": misc.user = joined(c)
+            case "helo_name": smtp.heloName = string(c)
+            case "host": checkBlock(c, .smtp_host)
+            case "type": dns.queryType = string(c)
+            case "name": if ctx == .DNS_CHECK { dns.name = string(c) } else { bfd.name = string(c) }
+            case "payload": udp.payload = string(c)
+            case "require_reply": udp.requireReply = string(c) ?? Located("", keywordSpan(c))
+            case "min_reply_length": udp.minReplyLength = int(c, s)
+            case "max_reply_length": udp.maxReplyLength = int(c, s)
+            case "track_file": file.trackFile = string(c)
+            case "weight": file.weight = int(c, s)
+            default: break
+            }
+        }
+        switch ctx {
+        case .TCP_CHECK: return .tcp(TCPCheck(connection: conn, timing: timing), whole)
+        case .HTTP_GET:
+            http.connection = conn; http.timing = timing
+            return .http(http, ssl: ssl, whole)
+        case .MISC_CHECK: misc.timing = timing; return .misc(misc, whole)
+        case .SMTP_CHECK: smtp.connection = conn; smtp.timing = timing; return .smtp(smtp, whole)
+        case .DNS_CHECK: dns.connection = conn; dns.timing = timing; return .dns(dns, whole)
+        case .UDP_CHECK: udp.connection = conn; udp.timing = timing; return .udp(udp, whole)
+        case .PING_CHECK: return .ping(PingCheck(connection: conn, timing: timing), whole)
+        case .FILE_CHECK: return .file(file, whole)
+        case .BFD_CHECK: return .bfd(bfd, whole)
+        default: return nil
+        }
+    }
+
+    mutating func url(_ n: Node) -> HTTPURL {
+        var u = HTTPURL(span: blockSpan(n))
+        for c in tree.children(n) {
+            guard let s = spec(c, .url) else { continue }
+            switch s.id {
+            case .url__path: u.path = string(c)
+            case .url__digest:
+                u.digest = string(c)
+                if let d = u.digest, d.value.utf8.count != 32 || !d.value.utf8.allSatisfy({ IPAddress.hexValue($0) != nil }) {
+                    diags.add("invalid-value", .error, "digest '\(d.value)' is not an MD5 sum (32 hex digits)", at: d.span)
+                }
+            case .url__status_code:
+                for t in tree.args(c) { u.statusCodes.append(Located(text(t), span(t))) }
+            case .url__virtualhost: u.virtualhost = string(c)
+            default: break
+            }
+        }
+        return u
+    }
+}

@@ -1,0 +1,260 @@
+/// Turns a block tree into the typed model, checking every keyword against the generated
+/// table on the way: unknown and deprecated keywords, argument counts, numeric ranges,
+/// enumerations and addresses. Semantic rules that need the whole model live in LVSCheck.
+public struct Lowering {
+    let tree: BlockTree
+    let table = KeywordTable.shared
+    var diags: DiagnosticBag
+    var config: KeepalivedConfig
+
+    public static func lower(_ parse: ParseResult, path: String, configID: String?) -> (KeepalivedConfig, DiagnosticBag) {
+        var l = Lowering(tree: parse.tree, diags: parse.diagnostics, config: KeepalivedConfig(path: path, configID: configID))
+        for root in parse.tree.roots { l.lowerRoot(parse.tree.nodes[Int(root)]) }
+        return (l.config, l.diags)
+    }
+
+    // MARK: generic keyword checks
+
+    func text(_ t: Token) -> String { tree.string(t) }
+
+    /// Token text for a message: bytes outside printable ASCII shown as `\xNN`, so a
+    /// non-breaking space pasted from a web page or binary garbage is visible.
+    func shown(_ t: Token) -> String {
+        var s = ""
+        for b in tree.bytes(t).prefix(80) {
+            if b >= 0x20 && b < 0x7F { s.unicodeScalars.append(Unicode.Scalar(b)) }
+            else {
+                let h = String(b, radix: 16, uppercase: true)
+                s += "\\x" + (h.count == 1 ? "0" + h : h)
+            }
+        }
+        return tree.bytes(t).count > 80 ? s + "…" : s
+    }
+    func span(_ t: Token) -> SourceSpan { tree.span(t) }
+    func keywordSpan(_ n: Node) -> SourceSpan { tree.span(tree.keyword(n)) }
+
+    /// Looks the statement up in `context` and reports what is wrong with its shape.
+    /// Returns nil when the statement cannot be used (unknown keyword, stray brace).
+    mutating func spec(_ n: Node, _ context: ContextID) -> KeywordSpec? {
+        if ConfigParser.isAnonymous(n, in: tree) { return nil }
+        let kw = tree.keyword(n)
+        guard let spec = table.lookup(context, tree.bytes(kw)) else {
+            reportUnknown(n, context)
+            return nil
+        }
+        let where_ = keywordSpan(n)
+        switch spec.status {
+        case .deprecated(let why):
+            diags.add("deprecated-keyword", .warning, "'\(spec.name)' is deprecated", at: where_, hint: why)
+        case .removed(let why):
+            diags.add("deprecated-keyword", .warning, "'\(spec.name)' is a keepalived 1.x keyword", at: where_, hint: why)
+        case .untyped:
+            if case .value = spec.kind {} else if case .flag = spec.kind {} else {
+                diags.add("untyped-block", .note, "'\(spec.name)' is parsed and kept, but lvsc does not check its contents yet", at: where_)
+            }
+        case .current: break
+        }
+        if spec.deprecatedAlias, let canonical = spec.aliasOf {
+            diags.add("deprecated-keyword", .warning, "'\(spec.name)' is a deprecated spelling of '\(canonical)'",
+                      at: where_, hint: "write '\(canonical)'")
+        }
+        switch spec.kind {
+        case .value, .flag:
+            if n.hasBlock {
+                diags.add("syntax", .error, "'\(spec.name)' takes no block; its '{ … }' is ignored by lvsc and misread by keepalived",
+                          at: tree.openBrace(n) ?? where_)
+            }
+        case .block, .list:
+            if !n.hasBlock {
+                diags.add("syntax", .error, "missing '{' after '\(spec.name)'", at: tree.lineSpan(n),
+                          hint: "a '\(spec.name)' block starts with '{' on the same or the next line")
+                return nil
+            }
+        }
+        let count = n.argCount
+        if count < spec.minArgs {
+            diags.add("missing-argument", .error,
+                      spec.minArgs == 1 ? "'\(spec.name)' needs a value" : "'\(spec.name)' needs at least \(spec.minArgs) values",
+                      at: tree.lineSpan(n), hint: spec.summary.isEmpty ? nil : "\(spec.name): \(spec.summary)")
+            return nil
+        }
+        if count > spec.maxArgs {
+            let extra = tree.arg(n, spec.maxArgs)
+            diags.add("syntax", .warning, "unexpected extra word '\(text(extra))' after '\(spec.name)'; keepalived ignores it",
+                      at: span(extra).union(span(tree.arg(n, count - 1))))
+        }
+        if count > 0 { checkValue(n, spec) }
+        return spec
+    }
+
+    mutating func reportUnknown(_ n: Node, _ context: ContextID) {
+        let kw = tree.keyword(n)
+        let word = shown(kw)
+        var hint: String?
+        if tree.bytes(kw).contains(where: { $0 >= 0x80 || $0 < 0x20 }) {
+            hint = tree.bytes(kw).starts(with: [0xC2, 0xA0]) ? "a non-breaking space (U+00A0) is not a blank to keepalived; replace it with a space"
+                : "the line holds bytes that are not printable ASCII"
+        }
+        if hint != nil {
+        } else if let s = table.suggestion(for: word, in: context) {
+            hint = "did you mean '\(s)'?"
+        } else {
+            let elsewhere = KeywordTable.specs.filter { $0.name == word }.map { "\($0.context)" }
+            if !elsewhere.isEmpty {
+                var seen: [String] = []
+                for e in elsewhere where !seen.contains(e) { seen.append(e) }
+                hint = "'\(word)' is a keyword of \(seen.joined(separator: ", ")), not of \(context)"
+            }
+        }
+        let skipped = n.hasBlock ? "; its block is skipped" : ""
+        diags.add("unknown-keyword", .error, "unknown keyword '\(word)' in \(context)\(skipped)", at: span(kw), hint: hint)
+    }
+
+    /// Checks the first argument against the table's type and range.
+    mutating func checkValue(_ n: Node, _ spec: KeywordSpec) {
+        let t = tree.arg(n, 0)
+        let bytes = tree.bytes(t)
+        switch spec.type {
+        case .int, .uint, .port:
+            guard let v = NumberParser.integer(bytes) else {
+                diags.add("value-range", .error, "'\(text(t))' is not a whole number (\(spec.name))", at: span(t))
+                return
+            }
+            checkRange(Double(v), t, spec)
+        case .decimal:
+            guard let v = NumberParser.decimal(bytes) else {
+                diags.add("value-range", .error, "'\(text(t))' is not a number of seconds (\(spec.name))", at: span(t))
+                return
+            }
+            checkRange(v, t, spec)
+        case .bool:
+            if NumberParser.bool(bytes) == nil {
+                diags.add("invalid-value", .error, "'\(text(t))' is not a boolean; \(spec.name) takes on/off, true/false or yes/no", at: span(t))
+            }
+        case .enumeration(let values):
+            let s = text(t)
+            if !values.contains(s) {
+                diags.add("invalid-value", .error, "'\(s)' is not a valid \(spec.name); expected \(values.joined(separator: ", "))", at: span(t))
+            }
+        case .ip:
+            if IPAddress.parse(bytes) == nil {
+                diags.add("invalid-value", .error, "'\(text(t))' is not an IP address (\(spec.name))", at: span(t))
+            }
+        default: break
+        }
+    }
+
+    mutating func checkRange(_ v: Double, _ t: Token, _ spec: KeywordSpec) {
+        if let lo = spec.min, let hi = spec.max, v < lo || v > hi {
+            diags.add("value-range", .error, "\(spec.name) \(text(t)) is outside \(NumberParser.format(lo))..\(NumberParser.format(hi))",
+                      at: span(t))
+        }
+    }
+
+    // MARK: typed argument readers (after `spec` has validated)
+
+    func string(_ n: Node, _ i: Int = 0) -> Located<String>? {
+        guard n.argCount > i else { return nil }
+        let t = tree.arg(n, i)
+        return Located(text(t), span(t))
+    }
+
+    /// All arguments joined by one blank (commands, free-form values).
+    func joined(_ n: Node) -> Located<String>? {
+        guard n.argCount > 0 else { return nil }
+        let words = tree.args(n).map { text($0) }
+        return Located(words.joined(separator: " "), span(tree.arg(n, 0)).union(span(tree.arg(n, n.argCount - 1))))
+    }
+
+    func int(_ n: Node, _ spec: KeywordSpec) -> Located<Int>? {
+        guard n.argCount > 0, let v = NumberParser.integer(tree.bytes(tree.arg(n, 0))) else { return nil }
+        if let lo = spec.min, let hi = spec.max, Double(v) < lo || Double(v) > hi { return nil }
+        return Located(v, span(tree.arg(n, 0)))
+    }
+
+    func decimal(_ n: Node, _ spec: KeywordSpec) -> Located<Double>? {
+        guard n.argCount > 0, let v = NumberParser.decimal(tree.bytes(tree.arg(n, 0))) else { return nil }
+        if let lo = spec.min, let hi = spec.max, v < lo || v > hi { return nil }
+        return Located(v, span(tree.arg(n, 0)))
+    }
+
+    func ip(_ n: Node) -> Located<IPAddress>? {
+        guard n.argCount > 0, let a = IPAddress.parse(tree.bytes(tree.arg(n, 0))) else { return nil }
+        return Located(a, span(tree.arg(n, 0)))
+    }
+
+    /// A flag with an optional BOOL: bare keyword = true.
+    func flag(_ n: Node) -> Located<Bool> {
+        if n.argCount > 0, let b = NumberParser.bool(tree.bytes(tree.arg(n, 0))) { return Located(b, keywordSpan(n)) }
+        return Located(true, keywordSpan(n))
+    }
+
+    func blockSpan(_ n: Node) -> SourceSpan {
+        var s = tree.lineSpan(n)
+        if let c = tree.closeBrace(n) { s = s.union(c) }
+        return s
+    }
+
+    func lineCount(_ n: Node) -> Int {
+        var c = 0
+        for _ in tree.children(n) { c += 1 }
+        return c
+    }
+}
+
+/// Number and boolean syntax as keepalived reads it, straight from bytes.
+public enum NumberParser {
+    /// Optional sign and decimal digits only (keepalived's strtol with base 10 and full consumption).
+    public static func integer<C: Collection>(_ b: C) -> Int? where C.Element == UInt8 {
+        var it = b.makeIterator()
+        guard var c = it.next() else { return nil }
+        var neg = false
+        if c == UInt8(ascii: "-") || c == UInt8(ascii: "+") {
+            neg = c == UInt8(ascii: "-")
+            guard let d = it.next() else { return nil }
+            c = d
+        }
+        var v = 0
+        var digits = 0
+        while true {
+            guard c >= 0x30 && c <= 0x39 else { return nil }
+            if digits > 18 { return nil }
+            v = v * 10 + Int(c - 0x30)
+            digits += 1
+            guard let d = it.next() else { break }
+            c = d
+        }
+        return neg ? -v : v
+    }
+
+    /// Non-negative decimal: digits with an optional fraction.
+    public static func decimal<C: Collection>(_ b: C) -> Double? where C.Element == UInt8 {
+        var intPart = 0.0, frac = 0.0, scale = 1.0
+        var seenDot = false, digits = 0
+        for c in b {
+            if c == UInt8(ascii: ".") {
+                if seenDot { return nil }
+                seenDot = true
+            } else if c >= 0x30 && c <= 0x39 {
+                digits += 1
+                if digits > 20 { return nil }
+                if seenDot { scale /= 10; frac += Double(c - 0x30) * scale } else { intPart = intPart * 10 + Double(c - 0x30) }
+            } else {
+                return nil
+            }
+        }
+        return digits == 0 ? nil : intPart + frac
+    }
+
+    public static func bool<C: Collection>(_ b: C) -> Bool? where C.Element == UInt8 {
+        switch String(decoding: b, as: UTF8.self) {
+        case "on", "true", "yes": return true
+        case "off", "false", "no": return false
+        default: return nil
+        }
+    }
+
+    public static func format(_ d: Double) -> String {
+        d == d.rounded() && abs(d) < 1e18 ? String(Int(d)) : String(d)
+    }
+}

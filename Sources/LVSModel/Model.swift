@@ -1,0 +1,334 @@
+@_exported import Diagnostics
+@_exported import KeepalivedSyntax
+
+/// A value and the source span it was read from.
+public struct Located<T> {
+    public var value: T
+    public var span: SourceSpan
+
+    public init(_ value: T, _ span: SourceSpan) {
+        self.value = value
+        self.span = span
+    }
+}
+
+extension Located: Sendable where T: Sendable {}
+extension Located: Equatable where T: Equatable {}
+extension Located: Hashable where T: Hashable {}
+
+/// One keepalived.conf after preprocessing, as keepalived would read it for one config id.
+public struct KeepalivedConfig: Sendable {
+    /// The main file's path as given.
+    public var path: String
+    /// The config id the file was read with (`@id` lines); nil when none matched.
+    public var configID: String?
+    public var globalDefs = GlobalDefs()
+    public var scripts: [VRRPScript] = []
+    /// `vrrp_track_process`, `track_file` and `bfd_instance` names, for reference checks.
+    public var trackProcesses: [Located<String>] = []
+    public var trackFiles: [Located<String>] = []
+    public var bfdInstances: [Located<String>] = []
+    public var syncGroups: [SyncGroup] = []
+    public var instances: [VRRPInstance] = []
+    public var staticAddresses: [VirtualIP] = []
+    public var virtualServerGroups: [VirtualServerGroup] = []
+    public var virtualServers: [VirtualServer] = []
+    /// Blocks kept as text because the model does not type them yet.
+    public var untyped: [UntypedBlock] = []
+
+    public init(path: String, configID: String?) {
+        self.path = path
+        self.configID = configID
+    }
+}
+
+public struct UntypedBlock: Sendable {
+    public var keyword: String
+    public var context: String
+    public var span: SourceSpan
+    public var lines: Int
+}
+
+public struct GlobalDefs: Sendable {
+    public var routerID: Located<String>?
+    /// Set when `router_id` came from the 1.x keyword `lvs_id`.
+    public var routerIDFromLegacyKeyword = false
+    public var notificationEmail: [Located<String>] = []
+    public var notificationEmailFrom: Located<String>?
+    public var smtpServer: Located<String>?
+    public var smtpConnectTimeout: Located<Int>?
+    public var vrrpVersion: Located<Int>?
+    public var vrrpStrict: Located<Bool>?
+    public var vrrpMcastGroup4: Located<IPAddress>?
+    public var vrrpMcastGroup6: Located<IPAddress>?
+    public var enableScriptSecurity: Located<Bool>?
+    public var scriptUser: Located<String>?
+    public var lvsSyncDaemon: Located<String>?
+    public var defaultInterface: Located<String>?
+    public var span: SourceSpan?
+
+    public init() {}
+}
+
+public struct VRRPScript: Sendable {
+    public var name: Located<String>
+    public var script: Located<String>?
+    public var interval: Located<Double>?
+    public var timeout: Located<Double>?
+    public var weight: Located<Int>?
+    public var rise: Located<Int>?
+    public var fall: Located<Int>?
+    public var user: Located<String>?
+    public var span: SourceSpan
+}
+
+public struct SyncGroup: Sendable {
+    public var name: Located<String>
+    public var members: [Located<String>] = []
+    public var notify: [String: Located<String>] = [:]
+    public var span: SourceSpan
+}
+
+public enum VRRPState: String, Sendable { case master = "MASTER", backup = "BACKUP" }
+
+public enum AuthType: String, Sendable { case pass = "PASS", ah = "AH" }
+
+public struct Authentication: Sendable {
+    public var type: Located<AuthType>?
+    public var password: Located<String>?
+    public var span: SourceSpan
+}
+
+/// A `track_*` entry: a name and an optional weight.
+public struct TrackReference: Sendable {
+    public var name: Located<String>
+    public var weight: Located<Int>?
+}
+
+/// One `virtual_ipaddress` / `static_ipaddress` entry.
+public struct VirtualIP: Sendable {
+    public var prefix: IPPrefix
+    public var device: Located<String>?
+    public var label: Located<String>?
+    public var scope: Located<String>?
+    public var broadcast: Located<String>?
+    public var span: SourceSpan
+}
+
+public struct VRRPInstance: Sendable {
+    public var name: Located<String>
+    public var state: Located<VRRPState>?
+    public var interface: Located<String>?
+    public var virtualRouterID: Located<Int>?
+    public var priority: Located<Int>?
+    public var advertInterval: Located<Double>?
+    public var version: Located<Int>?
+    public var nopreempt: Located<Bool>?
+    public var preemptDelay: Located<Double>?
+    public var mcastSourceIP: Located<IPAddress>?
+    public var unicastSourceIP: Located<IPAddress>?
+    public var unicastPeers: [Located<IPAddress>] = []
+    public var authentication: Authentication?
+    public var virtualIPs: [VirtualIP] = []
+    public var excludedVirtualIPs: [VirtualIP] = []
+    public var trackInterfaces: [TrackReference] = []
+    public var trackScripts: [TrackReference] = []
+    public var trackFiles: [TrackReference] = []
+    public var trackProcesses: [TrackReference] = []
+    public var trackBFD: [TrackReference] = []
+    public var accept: Located<Bool>?
+    public var strictMode: Located<Bool>?
+    public var useVMAC: Located<String>?
+    public var notify: [String: Located<String>] = [:]
+    /// A virtual_router_id line was written (its value may have been invalid).
+    public var virtualRouterIDWritten = false
+    public var span: SourceSpan
+
+    /// keepalived's effective initial state: MASTER iff stated, or priority 255 with no state.
+    public var effectiveState: VRRPState {
+        if let s = state?.value { return s }
+        return effectivePriority == 255 ? .master : .backup
+    }
+
+    /// keepalived's default: 255 for a stated MASTER without priority, else 100.
+    public var effectivePriority: Int {
+        if let p = priority?.value { return p }
+        return state?.value == .master ? 255 : 100
+    }
+
+    /// The address family of the VIPs (keepalived requires one family per instance).
+    public var family: IPAddress.Family {
+        (virtualIPs.first ?? excludedVirtualIPs.first)?.prefix.address.family ?? .inet
+    }
+}
+
+public enum IPProtocol: String, Sendable { case tcp = "TCP", udp = "UDP", sctp = "SCTP" }
+
+/// How IPVS forwards to a real server.
+public enum ForwardingMethod: Sendable, Equatable {
+    case nat
+    case directRouting
+    case tunnel(type: String, port: Int?, checksum: String?)
+
+    public var keyword: String {
+        switch self {
+        case .nat: return "NAT"
+        case .directRouting: return "DR"
+        case .tunnel: return "TUN"
+        }
+    }
+}
+
+/// What a `virtual_server` line names.
+public enum VirtualServerKey: Sendable, Hashable {
+    case address(IPAddress, port: Int?)
+    case fwmark(UInt32)
+    case group(String)
+}
+
+public struct VirtualServerGroup: Sendable {
+    public var name: Located<String>
+    public var entries: [VSGEntry] = []
+    public var span: SourceSpan
+}
+
+public struct VSGEntry: Sendable {
+    public enum Kind: Sendable {
+        /// An address, or a range `first…last` on the last octet/group or to a full end address.
+        case range(first: IPAddress, last: IPAddress, port: Int?)
+        case fwmark(UInt32, family: IPAddress.Family?)
+    }
+    public var kind: Kind
+    public var span: SourceSpan
+}
+
+public struct VirtualServer: Sendable {
+    public var key: Located<VirtualServerKey>
+    public var scheduler: Located<String>?
+    public var method: Located<ForwardingMethod>?
+    public var proto: Located<IPProtocol>?
+    public var persistenceTimeout: Located<Int>?
+    public var persistenceGranularity: Located<String>?
+    public var persistenceEngine: Located<String>?
+    public var schedulerFlags: [Located<String>] = []
+    public var ops: Located<Bool>?
+    public var delayLoop: Located<Double>?
+    public var quorum: Located<Int>?
+    public var hysteresis: Located<Int>?
+    public var sorryServer: Located<String>?
+    public var virtualhost: Located<String>?
+    public var defaultWeight: Located<Int>?
+    public var realServers: [RealServer] = []
+    /// lb_algo / lb_kind lines were written (their values may have been invalid).
+    public var schedulerWritten = false
+    public var methodWritten = false
+    public var span: SourceSpan
+
+    public var effectiveMethod: ForwardingMethod { method?.value ?? .nat }
+}
+
+public struct RealServer: Sendable {
+    public var address: Located<IPAddress>
+    public var port: Located<Int>?
+    public var weight: Located<Int>?
+    public var method: Located<ForwardingMethod>?
+    public var inhibitOnFailure: Located<Bool>?
+    public var upperThreshold: Located<Int>?
+    public var lowerThreshold: Located<Int>?
+    public var notifyUp: Located<String>?
+    public var notifyDown: Located<String>?
+    public var checkers: [Checker] = []
+    public var span: SourceSpan
+}
+
+/// Connection keywords shared by the network checkers.
+public struct CheckConnection: Sendable {
+    public var connectIP: Located<IPAddress>?
+    public var connectPort: Located<Int>?
+    public var bindTo: Located<IPAddress>?
+    public var bindPort: Located<Int>?
+    public var bindInterface: Located<String>?
+    public var connectTimeout: Located<Double>?
+    public var fwmark: Located<Int>?
+}
+
+/// Retry and timing keywords shared by all checkers.
+public struct CheckTiming: Sendable {
+    public var retry: Located<Int>?
+    public var delayBeforeRetry: Located<Double>?
+    public var warmup: Located<Double>?
+    public var delayLoop: Located<Double>?
+    public var alpha: Located<Bool>?
+    public var logAllFailures: Located<Bool>?
+}
+
+public struct HTTPURL: Sendable {
+    public var path: Located<String>?
+    public var digest: Located<String>?
+    public var statusCodes: [Located<String>] = []
+    public var virtualhost: Located<String>?
+    public var span: SourceSpan
+}
+
+public struct TCPCheck: Sendable { public var connection = CheckConnection(); public var timing = CheckTiming() }
+public struct HTTPCheck: Sendable {
+    public var connection = CheckConnection(); public var timing = CheckTiming()
+    public var urls: [HTTPURL] = []
+    public var virtualhost: Located<String>?
+    public var httpProtocol: Located<String>?
+}
+public struct MiscCheck: Sendable {
+    public var path: Located<String>?; public var timeout: Located<Int>?
+    public var dynamic: Located<Bool>?; public var user: Located<String>?
+    public var timing = CheckTiming()
+}
+public struct SMTPCheck: Sendable {
+    public var connection = CheckConnection(); public var timing = CheckTiming()
+    public var heloName: Located<String>?
+}
+public struct DNSCheck: Sendable {
+    public var connection = CheckConnection(); public var timing = CheckTiming()
+    public var queryType: Located<String>?; public var name: Located<String>?
+}
+public struct UDPCheck: Sendable {
+    public var connection = CheckConnection(); public var timing = CheckTiming()
+    public var payload: Located<String>?; public var requireReply: Located<String>?
+    public var minReplyLength: Located<Int>?; public var maxReplyLength: Located<Int>?
+}
+public struct PingCheck: Sendable { public var connection = CheckConnection(); public var timing = CheckTiming() }
+public struct FileCheck: Sendable { public var trackFile: Located<String>?; public var weight: Located<Int>? }
+public struct BFDCheck: Sendable { public var name: Located<String>?; public var alpha: Located<Bool>? }
+
+/// A health checker of a real server, with its typed fields.
+public enum Checker: Sendable {
+    case tcp(TCPCheck, SourceSpan)
+    case http(HTTPCheck, ssl: Bool, SourceSpan)
+    case misc(MiscCheck, SourceSpan)
+    case smtp(SMTPCheck, SourceSpan)
+    case dns(DNSCheck, SourceSpan)
+    case udp(UDPCheck, SourceSpan)
+    case ping(PingCheck, SourceSpan)
+    case file(FileCheck, SourceSpan)
+    case bfd(BFDCheck, SourceSpan)
+
+    public var keyword: String {
+        switch self {
+        case .tcp: return "TCP_CHECK"
+        case .http(_, let ssl, _): return ssl ? "SSL_GET" : "HTTP_GET"
+        case .misc: return "MISC_CHECK"
+        case .smtp: return "SMTP_CHECK"
+        case .dns: return "DNS_CHECK"
+        case .udp: return "UDP_CHECK"
+        case .ping: return "PING_CHECK"
+        case .file: return "FILE_CHECK"
+        case .bfd: return "BFD_CHECK"
+        }
+    }
+
+    public var span: SourceSpan {
+        switch self {
+        case .tcp(_, let s), .http(_, _, let s), .misc(_, let s), .smtp(_, let s), .dns(_, let s),
+             .udp(_, let s), .ping(_, let s), .file(_, let s), .bfd(_, let s): return s
+        }
+    }
+}
