@@ -333,6 +333,10 @@ struct ConfigChecks {
         var seen: [String: SourceSpan] = [:]
         for vs in config.virtualServers {
             let desc = describe(vs.key.value)
+            if case .fwmark = vs.key.value, let p = vs.proto {
+                diags.add("invalid-value", .warning, "protocol has no effect on a fwmark virtual_server; keepalived ignores it",
+                          at: p.span, hint: "the firewall rule that sets the mark decides the protocol")
+            }
             if case .address(let a, _) = vs.key.value {
                 if !owned.contains(a) {
                     diags.add("virtual-server-unowned", .warning,

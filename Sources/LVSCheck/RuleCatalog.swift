@@ -171,6 +171,12 @@ public enum RuleCatalog {
              demoted when the service dies), a FILE_CHECK or track_file naming no track_file, and a
              'virtual_server group' naming no virtual_server_group.
              """),
+        Rule(id: "route-untracked", severity: .warning, summary: "A static or virtual route without dev",
+             explanation: """
+             keepalived watches the routes it adds and restores them when they disappear, but only
+             for routes that name their interface. A route without 'dev' (or 'oif') is added once
+             and then forgotten: if an interface flap removes it, nothing puts it back.
+             """),
         Rule(id: "untyped-block", severity: .note, summary: "A block lvsc parses and keeps but does not model yet",
              explanation: """
              Static routes and rules, BFD instances, garp groups, track groups, auth_hmac and the

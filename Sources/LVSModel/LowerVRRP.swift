@@ -202,6 +202,10 @@ extension Lowering {
                 if !special.contains(w) && w != "default6" && w != "inet" && w != "inet6" { _ = prefixValue(words[i], what: "route destination") }
             }
         }
+        if !isRule, !words.contains(where: { ["dev", "oif"].contains(text($0)) }) {
+            diags.add("route-untracked", .warning, "route without 'dev': keepalived cannot track it and will not restore it when it disappears",
+                      at: tree.lineSpan(e), hint: "add 'dev IFNAME' (the interface the route leaves by)")
+        }
         while i < words.count {
             let w = text(words[i])
             if w == "gw" || w == "or" || w == "default6" {

@@ -254,7 +254,13 @@ public enum NumberParser {
         }
     }
 
+    /// Plain decimal notation (no exponent), at most 6 fractional digits, as keepalived prints.
     public static func format(_ d: Double) -> String {
-        d == d.rounded() && abs(d) < 1e18 ? String(Int(d)) : String(d)
+        if d == d.rounded() && abs(d) < 1e18 { return String(Int(d)) }
+        let micros = Int((abs(d) * 1_000_000).rounded())
+        var frac = String(micros % 1_000_000)
+        frac = String(repeating: "0", count: 6 - frac.count) + frac
+        while frac.hasSuffix("0") { frac.removeLast() }
+        return (d < 0 ? "-" : "") + String(micros / 1_000_000) + "." + frac
     }
 }

@@ -70,7 +70,8 @@ final class RuleFixtureTests: XCTestCase {
         for rule in RuleCatalog.all {
             let path = Self.rulesDir.appendingPathComponent(rule.id).appendingPathComponent("good.conf").path
             let (_, diags) = try lint(path)
-            XCTAssertEqual(diags.map { "\($0.rule): \($0.message)" }, [], "good.conf of \(rule.id) is not clean")
+            let findings = diags.filter { $0.severity != .note || $0.rule == rule.id }
+            XCTAssertEqual(findings.map { "\($0.rule): \($0.message)" }, [], "good.conf of \(rule.id) is not clean")
         }
     }
 
