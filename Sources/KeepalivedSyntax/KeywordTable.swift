@@ -1,4 +1,7 @@
 import Diagnostics
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What follows a keyword: arguments on its line, an optional BOOL, a block or a value block.
 public enum KeywordKind: Sendable, Equatable {
@@ -27,8 +30,9 @@ public enum KeywordStatus: Sendable, Equatable {
     case untyped
 }
 
-/// One row of `Grammar/keywords.md` (or one alias of a row).
-public struct KeywordSpec: Sendable {
+/// One row of `Grammar/keywords.md` (or one alias of a row). A class: lookups hand out a
+/// reference instead of copying a dozen fields per keyword.
+public final class KeywordSpec: Sendable {
     public let id: KeywordID
     public let context: ContextID
     public let name: String
@@ -46,6 +50,15 @@ public struct KeywordSpec: Sendable {
     public let status: KeywordStatus
     public let since: String?
     public let summary: String
+
+    public init(id: KeywordID, context: ContextID, name: String, kind: KeywordKind, minArgs: Int, maxArgs: Int,
+                type: ValueType, min: Double?, max: Double?, defaultValue: String?, aliasOf: String?,
+                deprecatedAlias: Bool, status: KeywordStatus, since: String?, summary: String) {
+        self.id = id; self.context = context; self.name = name; self.kind = kind
+        self.minArgs = minArgs; self.maxArgs = maxArgs; self.type = type; self.min = min; self.max = max
+        self.defaultValue = defaultValue; self.aliasOf = aliasOf; self.deprecatedAlias = deprecatedAlias
+        self.status = status; self.since = since; self.summary = summary
+    }
 }
 
 /// Keyword lookup by bytes, per context; built once from the generated table.
@@ -56,15 +69,18 @@ public struct KeywordTable: Sendable {
     private let slots: [Int32]
     private let mask: Int
     private let nameBytes: [[UInt8]]
+    private let specs: [KeywordSpec]
 
     init() {
         let specs = KeywordTable.specs
+        self.specs = specs
         var size = 1
         while size < specs.count * 4 { size <<= 1 }
         var slots = [Int32](repeating: -1, count: size)
         let names = specs.map { Array($0.name.utf8) }
         for (i, spec) in specs.enumerated() {
             var h = KeywordTable.hash(context: spec.context, names[i][...]) & (size - 1)
+            precondition(!names[i].isEmpty)
             while slots[h] >= 0 { h = (h + 1) & (size - 1) }
             slots[h] = Int32(i)
         }
@@ -74,21 +90,33 @@ public struct KeywordTable: Sendable {
     }
 
     @inline(__always)
-    static func hash(context: ContextID, _ bytes: ArraySlice<UInt8>) -> Int {
+    static func hash(context: ContextID, _ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         var h: UInt64 = 0xcbf29ce484222325 ^ UInt64(context.rawValue)
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
         return Int(truncatingIfNeeded: h & 0x7fff_ffff)
     }
 
+    static func hash(context: ContextID, _ bytes: ArraySlice<UInt8>) -> Int {
+        bytes.withUnsafeBufferPointer { hash(context: context, $0) }
+    }
+
     /// The spec for `bytes` in `context`, or nil when keepalived would call it unknown.
     public func lookup(_ context: ContextID, _ bytes: ArraySlice<UInt8>) -> KeywordSpec? {
-        var h = KeywordTable.hash(context: context, bytes) & mask
-        while true {
-            let s = slots[h]
-            if s < 0 { return nil }
-            let spec = KeywordTable.specs[Int(s)]
-            if spec.context == context && nameBytes[Int(s)].elementsEqual(bytes) { return spec }
-            h = (h + 1) & mask
+        bytes.withUnsafeBufferPointer { b -> KeywordSpec? in
+            if b.isEmpty { return nil }
+            var h = KeywordTable.hash(context: context, b) & mask
+            while true {
+                let s = Int(slots[h])
+                if s < 0 { return nil }
+                let spec = specs[s]
+                if spec.context == context {
+                    let name = nameBytes[s]
+                    if name.count == b.count && name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }) {
+                        return spec
+                    }
+                }
+                h = (h + 1) & mask
+            }
         }
     }
 

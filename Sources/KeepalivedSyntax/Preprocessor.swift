@@ -45,6 +45,7 @@ public final class ConfigParser {
     var includeStack: [(realPath: String, dir: String)] = []
     var generated = 0
     var generatorOverflow = false
+    var consumer: RootConsumer?
 
     // Tree-builder state.
     var stack: [Int32] = []
@@ -60,6 +61,16 @@ public final class ConfigParser {
 
     /// Parses a file already in `sources` (its path names the directory for relative includes).
     public func parse(file: SourceFile) -> ParseResult {
+        parse(file: file, consumer: nil)
+    }
+
+    /// Receives top-level statements as soon as they are complete. The parser then drops them,
+    /// so memory follows the largest block rather than the whole file; the returned tree holds
+    /// only what the consumer has not seen (nothing, at the end).
+    public typealias RootConsumer = (BlockTree, ArraySlice<Int32>) -> Void
+
+    public func parse(file: SourceFile, consumer: RootConsumer?) -> ParseResult {
+        self.consumer = consumer
         let dir = ConfigParser.directory(of: file.path)
         includeStack.append((ConfigParser.realPath(file.path) ?? file.path, dir))
         process(file: file)
@@ -67,7 +78,21 @@ public final class ConfigParser {
         finishCollecting()
         endStatement()
         closeUnclosedBlocks()
+        flush()
         return ParseResult(tree: tree, diagnostics: diags, conditionIDs: seenIDs, files: files)
+    }
+
+    /// Hands every complete top-level statement to the consumer and forgets them.
+    func flush() {
+        guard let consumer, !tree.roots.isEmpty else { return }
+        consumer(tree, tree.roots[...])
+        tree.tokens.removeAll(keepingCapacity: true)
+        tree.nodes.removeAll(keepingCapacity: true)
+        tree.roots.removeAll(keepingCapacity: true)
+        tree.spans.removeAll(keepingCapacity: true)
+        tree.scratch.removeAll(keepingCapacity: true)
+        statementStart = 0
+        candidate = -1
     }
 
     // MARK: physical lines
@@ -113,12 +138,33 @@ public final class ConfigParser {
                       at: span(fid, start, min(end, start + 40)),
                       hint: "split the line, or move long values into a $NAME= definition")
         }
-        let line = LineText(text: bytes[start..<end], file: fid, origin: nil)
         if collecting != nil {
-            continueCollecting(line)
+            continueCollecting(LineText(text: bytes[start..<end], file: fid, origin: nil))
             return
         }
-        processLogical(line, depth: 0)
+        // Fast path for the common line: one scan finds the comment, the blanks around the text
+        // and whether any preprocessing can apply; plain lines go straight to the tokenizer.
+        var s = start, e = end, plain = true
+        bytes.withUnsafeBufferPointer { p in
+            var i = start, inQuote = false
+            while i < end {
+                let c = p[i]
+                if c == 0x22 { inQuote.toggle() }
+                else if c == 0x24 || c == 0x5C { plain = false }
+                else if !inQuote, c == 0x23 || c == 0x21 { break }
+                i += 1
+            }
+            e = i
+            while s < e, isBlank(p[s]) { s += 1 }
+            while e > s, isBlank(p[e - 1]) { e -= 1 }
+            if s < e {
+                let first = p[s]
+                if first == 0x40 || first == 0x7E || first == 0x69 { plain = false } // '@', '~', 'i'nclude
+            }
+        }
+        if s == e { return }
+        let line = LineText(text: bytes[s..<e], file: fid, origin: nil)
+        if plain { tokenize(line) } else { processLogical(line, depth: 0) }
     }
 
     // MARK: logical lines

@@ -114,6 +114,8 @@ extension ConfigParser {
         }
         tree.spans.append(s)
         tree.nodes[Int(top)].closeBraceIndex = Int32(tree.spans.count - 1)
+        // A closed top-level block cannot grow any more: a safe point to hand roots over.
+        if stack.isEmpty, consumer != nil, tree.nodes.count >= 4096 { flush() }
     }
 
     func closeUnclosedBlocks() {

@@ -330,9 +330,10 @@ struct ConfigChecks {
         var owned = Set<IPAddress>()
         for i in config.instances { for v in i.virtualIPs + i.excludedVirtualIPs { owned.insert(v.prefix.address) } }
         for s in config.staticAddresses { owned.insert(s.prefix.address) }
-        var seen: [String: SourceSpan] = [:]
+        struct ServiceKey: Hashable { var key: VirtualServerKey; var proto: IPProtocol? }
+        var seen: [ServiceKey: SourceSpan] = [:]
+        seen.reserveCapacity(config.virtualServers.count)
         for vs in config.virtualServers {
-            let desc = describe(vs.key.value)
             if case .fwmark = vs.key.value, let p = vs.proto {
                 diags.add("invalid-value", .warning, "protocol has no effect on a fwmark virtual_server; keepalived ignores it",
                           at: p.span, hint: "the firewall rule that sets the mark decides the protocol")
@@ -340,36 +341,39 @@ struct ConfigChecks {
             if case .address(let a, _) = vs.key.value {
                 if !owned.contains(a) {
                     diags.add("virtual-server-unowned", .warning,
-                              "virtual_server \(desc): no vrrp_instance or static_ipaddress in this file holds \(a)",
+                              "virtual_server \(describe(vs.key.value)): no vrrp_instance or static_ipaddress in this file holds \(a)",
                               at: vs.key.span, hint: "add \(a) to the virtual_ipaddress of the instance that fronts this service")
                 }
                 if vs.proto == nil {
-                    diags.add("protocol-missing", .warning, "virtual_server \(desc) has no 'protocol'; keepalived defaults to UDP",
+                    diags.add("protocol-missing", .warning, "virtual_server \(describe(vs.key.value)) has no 'protocol'; keepalived defaults to UDP",
                               at: vs.key.span, hint: "add 'protocol TCP' for TCP services such as HTTP")
                 }
             }
-            let protoKey: String
-            if case .address = vs.key.value { protoKey = vs.proto?.value.rawValue ?? "UDP" } else { protoKey = "" }
-            let key = desc + "|" + protoKey
+            var protoKey = ""
+            var key = ServiceKey(key: vs.key.value, proto: nil)
+            if case .address = vs.key.value {
+                key.proto = vs.proto?.value ?? .udp
+                protoKey = key.proto!.rawValue
+            }
             if let first = seen[key] {
-                diags.add("duplicate-virtual-server", .error, "virtual_server \(desc)\(protoKey.isEmpty ? "" : " (\(protoKey))") is defined twice",
+                diags.add("duplicate-virtual-server", .error, "virtual_server \(describe(vs.key.value))\(protoKey.isEmpty ? "" : " (\(protoKey))") is defined twice",
                           at: vs.key.span, related: [RelatedLocation(span: first, message: "first defined here")])
             } else {
                 seen[key] = vs.key.span
             }
-            scheduler(vs, desc)
+            scheduler(vs)
             if !vs.methodWritten, !vs.realServers.isEmpty {
-                diags.add("unknown-forwarding", .warning, "virtual_server \(desc) has no lb_kind; keepalived uses NAT and reports a config error",
+                diags.add("unknown-forwarding", .warning, "virtual_server \(describe(vs.key.value)) has no lb_kind; keepalived uses NAT and reports a config error",
                           at: vs.key.span, hint: "add 'lb_kind DR' (or NAT/TUN) explicitly")
             }
-            realServers(vs, desc)
+            realServers(vs)
         }
     }
 
-    mutating func scheduler(_ vs: VirtualServer, _ desc: String) {
+    mutating func scheduler(_ vs: VirtualServer) {
         guard let s = vs.scheduler else {
             if !vs.schedulerWritten, !vs.realServers.isEmpty {
-                diags.add("unknown-scheduler", .warning, "virtual_server \(desc) has no lb_algo; keepalived uses wlc and reports a config error",
+                diags.add("unknown-scheduler", .warning, "virtual_server \(describe(vs.key.value)) has no lb_algo; keepalived uses wlc and reports a config error",
                           at: vs.key.span, hint: "add 'lb_algo wlc' (or rr, wrr, ...) explicitly")
             }
             return
@@ -386,15 +390,16 @@ struct ConfigChecks {
         }
     }
 
-    mutating func realServers(_ vs: VirtualServer, _ desc: String) {
-        var seen: [String: SourceSpan] = [:]
+    mutating func realServers(_ vs: VirtualServer) {
+        struct DestinationKey: Hashable { var address: IPAddress; var port: Int }
+        var seen: [DestinationKey: SourceSpan] = [:]
         var vsPort: Int?
         if case .address(_, let p) = vs.key.value { vsPort = p }
         for rs in vs.realServers {
             let port = rs.port?.value ?? 0
-            let key = "\(rs.address.value)|\(port)"
+            let key = DestinationKey(address: rs.address.value, port: port)
             if let first = seen[key] {
-                diags.add("duplicate-real-server", .error, "real_server \(rs.address.value)\(port > 0 ? " \(port)" : "") appears twice in virtual_server \(desc); keepalived drops the second",
+                diags.add("duplicate-real-server", .error, "real_server \(rs.address.value)\(port > 0 ? " \(port)" : "") appears twice in virtual_server \(describe(vs.key.value)); keepalived drops the second",
                           at: rs.address.span, related: [RelatedLocation(span: first, message: "first listed here")])
             } else {
                 seen[key] = rs.address.span

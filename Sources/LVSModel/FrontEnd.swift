@@ -3,7 +3,6 @@ public struct ConfigVariant: Sendable {
     public var configID: String?
     public var config: KeepalivedConfig
     public var diagnostics: DiagnosticBag
-    public var tree: BlockTree
 }
 
 /// Reads a keepalived.conf into one model per config id it must be checked under.
@@ -18,8 +17,10 @@ public enum FrontEnd {
 
     static func parseOnce(file: SourceFile, sources: SourceManager, configID: String?) -> (ConfigVariant, [String]) {
         let parser = ConfigParser(sources: sources, options: ParseOptions(configID: configID))
-        let parsed = parser.parse(file: file)
-        let (config, diags) = Lowering.lower(parsed, path: file.path, configID: configID)
-        return (ConfigVariant(configID: configID, config: config, diagnostics: diags, tree: parsed.tree), parsed.conditionIDs)
+        var lowering = Lowering(path: file.path, configID: configID)
+        let parsed = parser.parse(file: file) { tree, roots in lowering.lower(roots, of: tree) }
+        var diags = parsed.diagnostics
+        diags.append(contentsOf: lowering.diags)
+        return (ConfigVariant(configID: configID, config: lowering.config, diagnostics: diags), parsed.conditionIDs)
     }
 }

@@ -210,7 +210,8 @@ extension Lowering {
         var file = FileCheck(), bfd = BFDCheck()
         for c in tree.children(n) {
             guard let s = spec(c, ctx) else { continue }
-            switch s.name {
+            // Checker contexts share keyword names; one switch on the name serves them all.
+            switch CheckerField.of(s) {
             case "connect_ip": conn.connectIP = ip(c)
             case "connect_port": conn.connectPort = int(c, s)
             case "bindto": conn.bindTo = ip(c)
@@ -279,4 +280,17 @@ extension Lowering {
         }
         return u
     }
+}
+
+/// The canonical keyword name of a checker keyword, interned per KeywordID so that the name
+/// switch in `checker` compares against one string instance instead of building any.
+enum CheckerField {
+    static let names: [String] = {
+        var out = [String](repeating: "", count: KeywordTable.specs.count + 1)
+        for s in KeywordTable.specs where Int(s.id.rawValue) < out.count { out[Int(s.id.rawValue)] = s.aliasOf ?? s.name }
+        return out
+    }()
+
+    @inline(__always)
+    static func of(_ s: KeywordSpec) -> String { names[Int(s.id.rawValue)] }
 }

@@ -2,15 +2,21 @@
 /// table on the way: unknown and deprecated keywords, argument counts, numeric ranges,
 /// enumerations and addresses. Semantic rules that need the whole model live in LVSCheck.
 public struct Lowering {
-    let tree: BlockTree
+    var tree = BlockTree()
     let table = KeywordTable.shared
-    var diags: DiagnosticBag
-    var config: KeepalivedConfig
+    public internal(set) var diags = DiagnosticBag()
+    public internal(set) var config: KeepalivedConfig
 
-    public static func lower(_ parse: ParseResult, path: String, configID: String?) -> (KeepalivedConfig, DiagnosticBag) {
-        var l = Lowering(tree: parse.tree, diags: parse.diagnostics, config: KeepalivedConfig(path: path, configID: configID))
-        for root in parse.tree.roots { l.lowerRoot(parse.tree.nodes[Int(root)]) }
-        return (l.config, l.diags)
+    public init(path: String, configID: String?) {
+        config = KeepalivedConfig(path: path, configID: configID)
+    }
+
+    /// Lowers complete top-level statements (the parser's `RootConsumer`).
+    public mutating func lower(_ roots: ArraySlice<Int32>, of tree: BlockTree) {
+        self.tree = tree
+        for root in roots { lowerRoot(tree.nodes[Int(root)]) }
+        // Let go of the parser's arrays, so it can reuse them without copying.
+        self.tree = BlockTree()
     }
 
     // MARK: generic keyword checks
