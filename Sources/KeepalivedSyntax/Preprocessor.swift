@@ -107,16 +107,16 @@ public final class ConfigParser {
         registerBuffer(file)
         let bytes = file.bytes
         let fid = UInt32(file.id)
-        var start = 0
-        let n = bytes.count
-        while start < n {
-            var end = start
-            var hasNUL = false
-            bytes.withUnsafeBufferPointer { p in
-                while end < n, p[end] != 0x0A { if p[end] == 0 { hasNUL = true }; end += 1 }
+        bytes.withUnsafeBufferPointer { p in
+            guard let base = p.baseAddress else { return }
+            let n = p.count
+            var start = 0
+            while start < n {
+                let nl = memchr(base + start, 0x0A, n - start)
+                let end = nl.map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - base } ?? n
+                processPhysical(p, bytes, start, end, fid)
+                start = end + 1
             }
-            processPhysical(bytes, start, end, fid, hasNUL)
-            start = end + 1
         }
     }
 
@@ -124,14 +124,17 @@ public final class ConfigParser {
         SourceSpan(file: file, offset: UInt32(from), length: UInt32(max(0, to - from)))
     }
 
-    func processPhysical(_ bytes: [UInt8], _ start: Int, _ endIn: Int, _ fid: UInt32, _ hasNUL: Bool) {
+    /// Byte classes for the one-scan fast path: 1 = may start preprocessing ('$', '\\'),
+    /// 2 = quote, 3 = comment ('#', '!'), 4 = NUL.
+    static let byteClass: [UInt8] = {
+        var t = [UInt8](repeating: 0, count: 256)
+        t[0x24] = 1; t[0x5C] = 1; t[0x22] = 2; t[0x23] = 3; t[0x21] = 3; t[0] = 4
+        return t
+    }()
+
+    func processPhysical(_ p: UnsafeBufferPointer<UInt8>, _ bytes: [UInt8], _ start: Int, _ endIn: Int, _ fid: UInt32) {
         var end = endIn
-        if end > start, bytes[end - 1] == 0x0D { end -= 1 }
-        if hasNUL {
-            diags.add("syntax", .error, "line contains a NUL byte; keepalived drops such lines",
-                      at: span(fid, start, end))
-            return
-        }
+        if end > start, p[end - 1] == 0x0D { end -= 1 }
         if end - start >= 1024 {
             diags.add("syntax", .error,
                       "line is \(end - start) bytes long; keepalived reads at most 1023 bytes a line and parses the rest as a new line",
@@ -139,32 +142,44 @@ public final class ConfigParser {
                       hint: "split the line, or move long values into a $NAME= definition")
         }
         if collecting != nil {
+            if memchr(p.baseAddress! + start, 0, end - start) != nil {
+                diags.add("syntax", .error, "line contains a NUL byte; keepalived drops such lines", at: span(fid, start, end))
+                return
+            }
             continueCollecting(LineText(text: bytes[start..<end], file: fid, origin: nil))
             return
         }
         // Fast path for the common line: one scan finds the comment, the blanks around the text
         // and whether any preprocessing can apply; plain lines go straight to the tokenizer.
-        var s = start, e = end, plain = true
-        bytes.withUnsafeBufferPointer { p in
-            var i = start, inQuote = false
+        var plain = true, inQuote = false
+        var i = start
+        ConfigParser.byteClass.withUnsafeBufferPointer { cls in
             while i < end {
-                let c = p[i]
-                if c == 0x22 { inQuote.toggle() }
-                else if c == 0x24 || c == 0x5C { plain = false }
-                else if !inQuote, c == 0x23 || c == 0x21 { break }
+                let k = cls[Int(p[i])]
+                if k != 0 {
+                    if k == 2 { inQuote.toggle() }
+                    else if k == 1 { plain = false }
+                    else if k == 4 { break }
+                    else if !inQuote { break }
+                }
                 i += 1
             }
-            e = i
-            while s < e, isBlank(p[s]) { s += 1 }
-            while e > s, isBlank(p[e - 1]) { e -= 1 }
-            if s < e {
-                let first = p[s]
-                if first == 0x40 || first == 0x7E || first == 0x69 { plain = false } // '@', '~', 'i'nclude
-            }
         }
+        if i < end, p[i] == 0 {
+            diags.add("syntax", .error, "line contains a NUL byte; keepalived drops such lines", at: span(fid, start, end))
+            return
+        }
+        var s = start, e = i
+        while s < e, isBlank(p[s]) { s += 1 }
+        while e > s, isBlank(p[e - 1]) { e -= 1 }
         if s == e { return }
-        let line = LineText(text: bytes[s..<e], file: fid, origin: nil)
-        if plain { tokenize(line) } else { processLogical(line, depth: 0) }
+        let first = p[s]
+        if first == 0x40 || first == 0x7E || first == 0x69 { plain = false } // '@', '~', 'i'nclude
+        if plain {
+            tokenizeRaw(p, s, e, fid)
+        } else {
+            processLogical(LineText(text: bytes[s..<e], file: fid, origin: nil), depth: 0)
+        }
     }
 
     // MARK: logical lines

@@ -40,6 +40,56 @@ extension ConfigParser {
         endStatement()
     }
 
+    /// `tokenize` for a line read straight from a file, on the file's bytes.
+    func tokenizeRaw(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ fid: UInt32) {
+        var i = s
+        while i < e {
+            let c = p[i]
+            if isBlank(c) { i += 1; continue }
+            if c == 0x7B || c == 0x7D {
+                let sp = span(fid, i, i + 1)
+                if c == 0x7B {
+                    endStatement()
+                    if candidate >= 0 {
+                        tree.spans.append(sp)
+                        tree.nodes[Int(candidate)].openBraceIndex = Int32(tree.spans.count - 1)
+                        stack.append(candidate)
+                        candidate = -1
+                    } else {
+                        strayOpenBrace(sp, TextRef(buffer: fid, offset: UInt32(i), length: 1))
+                    }
+                } else {
+                    closeBrace(sp)
+                }
+                i += 1
+                continue
+            }
+            if c == 0x22 {
+                var j = i + 1
+                while j < e, p[j] != 0x22 { j += 1 }
+                let closed = j < e
+                if !closed {
+                    diags.add("syntax", .error, "unterminated quote", at: span(fid, i, j),
+                              hint: "close the string with a '\"' on the same line")
+                }
+                tree.spans.append(span(fid, i, closed ? j + 1 : j))
+                tree.tokens.append(Token(text: TextRef(buffer: fid, offset: UInt32(i + 1), length: UInt32(j - i - 1)),
+                                         spanIndex: Int32(tree.spans.count - 1), quoted: true))
+                i = closed ? j + 1 : j
+                continue
+            }
+            var j = i + 1
+            while j < e {
+                let d = p[j]
+                if isBlank(d) || d == 0x22 || d == 0x7B || d == 0x7D { break }
+                j += 1
+            }
+            tree.tokens.append(Token(text: TextRef(buffer: fid, offset: UInt32(i), length: UInt32(j - i)), spanIndex: -1, quoted: false))
+            i = j
+        }
+        endStatement()
+    }
+
     @inline(__always)
     func addToken(_ l: LineText, _ from: Int, _ to: Int, spanFrom: Int, spanTo: Int, quoted: Bool) {
         if l.origin == nil {
@@ -92,12 +142,18 @@ extension ConfigParser {
             candidate = -1
             return
         }
-        // A '{' with nothing to open: keep the structure balanced with an anonymous block
-        // (so the matching '}' does not close the enclosing one) and report it once.
-        diags.add("syntax", .error, "unexpected '{' with no keyword before it", at: s)
         addToken(l, at, at + 1, spanFrom: at, spanTo: at + 1, quoted: false)
-        let index = Int32(tree.nodes.count)
+        let text = tree.tokens.removeLast().text
+        strayOpenBrace(s, text)
+    }
+
+    /// A '{' with nothing to open: keep the structure balanced with an anonymous block (so the
+    /// matching '}' does not close the enclosing one) and report it once.
+    func strayOpenBrace(_ s: SourceSpan, _ text: TextRef) {
+        diags.add("syntax", .error, "unexpected '{' with no keyword before it", at: s)
         tree.spans.append(s)
+        tree.tokens.append(Token(text: text, spanIndex: Int32(tree.spans.count - 1), quoted: false))
+        let index = Int32(tree.nodes.count)
         tree.nodes.append(Node(firstToken: Int32(statementStart), tokenCount: 1, openBraceIndex: Int32(tree.spans.count - 1)))
         statementStart = tree.tokens.count
         attach(index)

@@ -212,36 +212,37 @@ extension Lowering {
             guard let s = spec(c, ctx) else { continue }
             // Checker contexts share keyword names; one switch on the name serves them all.
             switch CheckerField.of(s) {
-            case "connect_ip": conn.connectIP = ip(c)
-            case "connect_port": conn.connectPort = int(c, s)
-            case "bindto": conn.bindTo = ip(c)
-            case "bind_port": conn.bindPort = int(c, s)
-            case "bind_if": conn.bindInterface = string(c)
-            case "connect_timeout": conn.connectTimeout = decimal(c, s)
-            case "fwmark": conn.fwmark = int(c, s)
-            case "retry", "nb_get_retry": timing.retry = int(c, s)
-            case "delay_before_retry": timing.delayBeforeRetry = decimal(c, s)
-            case "warmup": timing.warmup = decimal(c, s)
-            case "delay_loop": timing.delayLoop = decimal(c, s)
-            case "alpha": timing.alpha = flag(c); bfd.alpha = timing.alpha
-            case "log_all_failures": timing.logAllFailures = flag(c)
-            case "url": http.urls.append(url(c))
-            case "virtualhost": http.virtualhost = string(c)
-            case "http_protocol": http.httpProtocol = string(c)
-            case "misc_path": misc.path = joined(c)
-            case "misc_timeout": misc.timeout = int(c, s)
-            case "misc_dynamic": misc.dynamic = Located(true, keywordSpan(c))
-            case "user": misc.user = joined(c)
-            case "helo_name": smtp.heloName = string(c)
-            case "host": checkBlock(c, .smtp_host)
-            case "type": dns.queryType = string(c)
-            case "name": if ctx == .DNS_CHECK { dns.name = string(c) } else { bfd.name = string(c) }
-            case "payload": udp.payload = string(c)
-            case "require_reply": udp.requireReply = string(c) ?? Located("", keywordSpan(c))
-            case "min_reply_length": udp.minReplyLength = int(c, s)
-            case "max_reply_length": udp.maxReplyLength = int(c, s)
-            case "track_file": file.trackFile = string(c)
-            case "weight": file.weight = int(c, s)
+            case .other: break
+            case .connectIp: conn.connectIP = ip(c)
+            case .connectPort: conn.connectPort = int(c, s)
+            case .bindto: conn.bindTo = ip(c)
+            case .bindPort: conn.bindPort = int(c, s)
+            case .bindIf: conn.bindInterface = string(c)
+            case .connectTimeout: conn.connectTimeout = decimal(c, s)
+            case .fwmark: conn.fwmark = int(c, s)
+            case .retry: timing.retry = int(c, s)
+            case .delayBeforeRetry: timing.delayBeforeRetry = decimal(c, s)
+            case .warmup: timing.warmup = decimal(c, s)
+            case .delayLoop: timing.delayLoop = decimal(c, s)
+            case .alpha: timing.alpha = flag(c); bfd.alpha = timing.alpha
+            case .logAllFailures: timing.logAllFailures = flag(c)
+            case .url: http.urls.append(url(c))
+            case .virtualhost: http.virtualhost = string(c)
+            case .httpProtocol: http.httpProtocol = string(c)
+            case .miscPath: misc.path = joined(c)
+            case .miscTimeout: misc.timeout = int(c, s)
+            case .miscDynamic: misc.dynamic = Located(true, keywordSpan(c))
+            case .user: misc.user = joined(c)
+            case .heloName: smtp.heloName = string(c)
+            case .host: checkBlock(c, .smtp_host)
+            case .type: dns.queryType = string(c)
+            case .name: if ctx == .DNS_CHECK { dns.name = string(c) } else { bfd.name = string(c) }
+            case .payload: udp.payload = string(c)
+            case .requireReply: udp.requireReply = string(c) ?? Located("", keywordSpan(c))
+            case .minReplyLength: udp.minReplyLength = int(c, s)
+            case .maxReplyLength: udp.maxReplyLength = int(c, s)
+            case .trackFile: file.trackFile = string(c)
+            case .weight: file.weight = int(c, s)
             default: break
             }
         }
@@ -282,15 +283,49 @@ extension Lowering {
     }
 }
 
-/// The canonical keyword name of a checker keyword, interned per KeywordID so that the name
-/// switch in `checker` compares against one string instance instead of building any.
-enum CheckerField {
-    static let names: [String] = {
-        var out = [String](repeating: "", count: KeywordTable.specs.count + 1)
-        for s in KeywordTable.specs where Int(s.id.rawValue) < out.count { out[Int(s.id.rawValue)] = s.aliasOf ?? s.name }
+/// Checker keywords by meaning: the checker contexts share keyword names, so one switch over
+/// this enum serves them all. Built once per KeywordID from the table's canonical names.
+enum CheckerField: String {
+    case other
+    case connectIp = "connect_ip"
+    case connectPort = "connect_port"
+    case bindto
+    case bindPort = "bind_port"
+    case bindIf = "bind_if"
+    case connectTimeout = "connect_timeout"
+    case fwmark
+    case retry
+    case delayBeforeRetry = "delay_before_retry"
+    case warmup
+    case delayLoop = "delay_loop"
+    case alpha
+    case logAllFailures = "log_all_failures"
+    case url
+    case virtualhost
+    case httpProtocol = "http_protocol"
+    case miscPath = "misc_path"
+    case miscTimeout = "misc_timeout"
+    case miscDynamic = "misc_dynamic"
+    case user
+    case heloName = "helo_name"
+    case host
+    case type
+    case name
+    case payload
+    case requireReply = "require_reply"
+    case minReplyLength = "min_reply_length"
+    case maxReplyLength = "max_reply_length"
+    case trackFile = "track_file"
+    case weight
+
+    static let byID: [CheckerField] = {
+        var out = [CheckerField](repeating: .other, count: KeywordTable.specs.count + 1)
+        for s in KeywordTable.specs where Int(s.id.rawValue) < out.count {
+            out[Int(s.id.rawValue)] = CheckerField(rawValue: s.aliasOf ?? s.name) ?? .other
+        }
         return out
     }()
 
     @inline(__always)
-    static func of(_ s: KeywordSpec) -> String { names[Int(s.id.rawValue)] }
+    static func of(_ s: KeywordSpec) -> CheckerField { byID[Int(s.id.rawValue)] }
 }

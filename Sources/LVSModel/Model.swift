@@ -300,7 +300,7 @@ public struct FileCheck: Sendable { public var trackFile: Located<String>?; publ
 public struct BFDCheck: Sendable { public var name: Located<String>?; public var alpha: Located<Bool>? }
 
 /// A health checker of a real server, with its typed fields.
-public enum Checker: Sendable {
+public indirect enum Checker: Sendable {
     case tcp(TCPCheck, SourceSpan)
     case http(HTTPCheck, ssl: Bool, SourceSpan)
     case misc(MiscCheck, SourceSpan)
