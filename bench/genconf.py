@@ -46,8 +46,6 @@ def main():
             w("        TCP_CHECK {")
             w("            connect_port 8080")
             w("            connect_timeout 3")
-            w("            retry 3")
-            w("            delay_before_retry 2")
             w("        }")
             w("    }")
         w("}")

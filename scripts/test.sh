@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
 lvsc_setup
-swift build -c release --product lvsc
+swift build -c release --static-swift-stdlib --product lvsc
 # The robustness tests feed 100 MB inputs: they drive the optimised binary.
 export LVSC_RELEASE_BIN="$PWD/.build/release/lvsc"
 swift test 2>&1 | tee .build/test.log

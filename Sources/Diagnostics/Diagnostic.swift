@@ -64,13 +64,18 @@ public struct RuleDescriptor: Sendable {
 public struct DiagnosticBag: Sendable {
     public private(set) var items: [Diagnostic] = []
     public private(set) var dropped = 0
+    /// Findings per severity, dropped ones included: a capped list must not hide an error.
+    public private(set) var counts = [0, 0, 0]
     public let limit: Int
 
     public init(limit: Int = 2000) { self.limit = limit }
 
     public mutating func add(_ d: Diagnostic) {
+        counts[d.severity.rawValue] += 1
         if items.count < limit { items.append(d) } else { dropped += 1 }
     }
+
+    public func count(_ s: Severity) -> Int { counts[s.rawValue] }
 
     public mutating func add(_ rule: String, _ severity: Severity, _ message: String,
                              at span: SourceSpan?, hint: String? = nil,
@@ -82,7 +87,10 @@ public struct DiagnosticBag: Sendable {
     public mutating func append(contentsOf other: DiagnosticBag) {
         for d in other.items { add(d) }
         dropped += other.dropped
+        for s in Severity.allCases {
+            counts[s.rawValue] += other.counts[s.rawValue] - other.items.filter { $0.severity == s }.count
+        }
     }
 
-    public var hasErrors: Bool { items.contains { $0.severity == .error } }
+    public var hasErrors: Bool { count(.error) > 0 }
 }

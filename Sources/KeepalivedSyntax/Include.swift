@@ -41,6 +41,10 @@ extension ConfigParser {
         while i < l.text.endIndex, !isBlank(l.text[i]) { i += 1 }
         let patternLine = l.slice(i..<l.text.endIndex).trimmedLine()
         let at = spanOf(l)
+        guard options.followIncludes else {
+            diags.add("include", .note, "include not followed (includes are off for this parse)", at: at)
+            return
+        }
         guard !patternLine.isEmpty else {
             diags.add("include", .error, "include without a file name", at: at)
             return
@@ -73,7 +77,7 @@ extension ConfigParser {
                           hint: "remove one of the include lines in the cycle")
                 continue
             }
-            switch ConfigParser.readRegularFile(path) {
+            switch ConfigParser.readRegularFile(path, limit: options.maxIncludeBytes) {
             case .success(let bytes):
                 let file = sources.add(path: path, bytes: bytes)
                 includeStack.append((real, ConfigParser.directory(of: path)))
@@ -119,7 +123,7 @@ extension ConfigParser {
     }
 
     /// Reads a whole regular file; directories, devices and executables are refused, as keepalived does.
-    public static func readRegularFile(_ path: String) -> Result<[UInt8], ReadError> {
+    public static func readRegularFile(_ path: String, limit: Int = .max) -> Result<[UInt8], ReadError> {
         var st = stat()
         guard stat(path, &st) == 0 else { return .failure(ReadError(message: String(cString: strerror(errno)))) }
         if (st.st_mode & S_IFMT) != S_IFREG {
@@ -128,11 +132,11 @@ extension ConfigParser {
         if (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0 {
             return .failure(ReadError(message: "executable files are not read as configuration"))
         }
-        return readAll(path)
+        return readAll(path, limit: limit)
     }
 
     /// Reads a file (or `-` for standard input) completely.
-    public static func readAll(_ path: String) -> Result<[UInt8], ReadError> {
+    public static func readAll(_ path: String, limit: Int = .max) -> Result<[UInt8], ReadError> {
         let fd = path == "-" ? 0 : open(path, O_RDONLY)
         guard fd >= 0 else { return .failure(ReadError(message: String(cString: strerror(errno)))) }
         defer { if fd != 0 { close(fd) } }
@@ -151,6 +155,7 @@ extension ConfigParser {
             }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
+            if bytes.count > limit { return .failure(ReadError(message: "larger than \(limit >> 20) MiB")) }
         }
         return .success(bytes)
     }

@@ -10,7 +10,14 @@ public struct ParseOptions: Sendable {
     /// keepalived's `-i`; nil means no `@id` line matches (as on a host named otherwise).
     public var configID: String?
     public var maxIncludeDepth = 32
+    /// Lines ~SEQ/~LST and multi-line definitions may produce, in all; a budget, so a
+    /// self-referencing definition cannot grow exponentially.
     public var maxGeneratedLines = 1_000_000
+    /// The fuzzer turns this off so random bytes cannot make it read /proc or /dev.
+    public var followIncludes = true
+    /// An included file larger than this is refused (a stray `include /var/log/*` should not
+    /// read gigabytes).
+    public var maxIncludeBytes = 256 << 20
 
     public init(configID: String? = nil) { self.configID = configID }
 }
@@ -46,6 +53,10 @@ public final class ConfigParser {
     var generated = 0
     var generatorOverflow = false
     var consumer: RootConsumer?
+    /// Multi-line definitions being expanded, innermost last: one that refers to itself would
+    /// double the output at every level.
+    var expanding: [String] = []
+    var lastExpanded: String?
 
     // Tree-builder state.
     var stack: [Int32] = []
@@ -212,8 +223,21 @@ public final class ConfigParser {
         if line.text.contains(UInt8(ascii: "$")) {
             let (expanded, extra, changed) = substitute(line)
             if changed {
+                if !extra.isEmpty {
+                    generated += extra.count
+                    if generated > options.maxGeneratedLines {
+                        if !generatorOverflow {
+                            generatorOverflow = true
+                            diags.add("syntax", .error, "definitions and generators produce more than \(options.maxGeneratedLines) lines; stopping", at: spanOf(line))
+                        }
+                        return
+                    }
+                }
+                let name = extra.isEmpty ? nil : lastExpanded
+                if let name { expanding.append(name) }
                 processLogical(expanded, depth: depth + 1)
                 for l in extra { processLogical(l, depth: depth + 1) }
+                if name != nil { expanding.removeLast() }
                 return
             }
         }
@@ -372,6 +396,11 @@ public final class ConfigParser {
             guard ok, let value = lookup(name, params: params, line: l, at: i) else {
                 out.append(c); origin.append(l.offset(at: i)); i += 1; continue
             }
+            if value.multiLine, expanding.contains(name) {
+                diags.add("syntax", .error, "multi-line definition $\(name) refers to itself; it is not expanded again",
+                          at: spanOf(l, i, refEnd))
+                out.append(c); origin.append(l.offset(at: i)); i += 1; continue
+            }
             changed = true
             let refFirst = l.offset(at: i), refLast = l.offset(at: refEnd - 1)
             let atEnd = t[refEnd..<t.endIndex].trimmed().isEmpty
@@ -382,7 +411,7 @@ public final class ConfigParser {
                     origin.append(k == first.text.count - 1 ? refLast : refFirst)
                 }
             }
-            if lines.count > 1 { extra = Array(lines.dropFirst()) }
+            if lines.count > 1 { extra = Array(lines.dropFirst()); lastExpanded = name }
             i = refEnd
             if out.count > 4096 { break }
         }

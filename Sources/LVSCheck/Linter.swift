@@ -5,6 +5,9 @@ public struct FileLintResult: Sendable {
     public var path: String
     public var variants: [ConfigVariant]
     public var diagnostics: [Diagnostic]
+    /// Findings beyond the per-parse cap, by severity (they still decide the exit code).
+    public var droppedErrors: Int
+    public var droppedWarnings: Int
     public var dropped: Int
 }
 
@@ -17,17 +20,20 @@ public struct Linter {
     public func lint(file: SourceFile, configID: String?) -> FileLintResult {
         let variants = FrontEnd.read(file: file, sources: sources, configID: configID)
         var perVariant: [(String?, [Diagnostic])] = []
-        var dropped = 0
+        var dropped = 0, droppedErrors = 0, droppedWarnings = 0
         for v in variants {
             var bag = v.diagnostics
             var checks = ConfigChecks(v.config)
             bag.append(contentsOf: checks.run())
-            dropped += bag.dropped
+            dropped = max(dropped, bag.dropped)
+            droppedErrors = max(droppedErrors, bag.count(.error) - bag.items.filter { $0.severity == .error }.count)
+            droppedWarnings = max(droppedWarnings, bag.count(.warning) - bag.items.filter { $0.severity == .warning }.count)
             perVariant.append((v.configID, bag.items))
         }
         var merged = Linter.merge(perVariant, variantCount: variants.count)
         if variants.count > 1 { merged += crossVariant(variants) }
-        return FileLintResult(path: file.path, variants: variants, diagnostics: sorted(merged), dropped: dropped)
+        return FileLintResult(path: file.path, variants: variants, diagnostics: sorted(merged),
+                              droppedErrors: droppedErrors, droppedWarnings: droppedWarnings, dropped: dropped)
     }
 
     /// A finding reported under every variant is shown once without a variant label; one

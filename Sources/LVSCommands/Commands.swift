@@ -48,7 +48,7 @@ public enum LintCommand {
         let linter = Linter(sources: sources)
         var all: [Diagnostic] = []
         var unreadable = false
-        var dropped = 0
+        var dropped = 0, droppedErrors = 0, droppedWarnings = 0
         for path in options.paths {
             switch ConfigParser.readAll(path) {
             case .failure(let e):
@@ -60,16 +60,20 @@ public enum LintCommand {
                 all += result.diagnostics
                 keptUntilExit.append(result)
                 dropped += result.dropped
+                droppedErrors += result.droppedErrors
+                droppedWarnings += result.droppedWarnings
             }
         }
         let renderer = DiagnosticRenderer(sources: sources, rules: RuleCatalog.all.map(\.descriptor),
                                           color: options.color, toolVersion: lvscVersion)
         let shown = options.quiet ? all.filter { $0.severity != .note } : all
         out.stdout = renderer.render(shown, format: options.format)
-        let errors = all.filter { $0.severity == .error }.count
-        let warnings = all.filter { $0.severity == .warning }.count
+        let errors = all.filter { $0.severity == .error }.count + droppedErrors
+        let warnings = all.filter { $0.severity == .warning }.count + droppedWarnings
+        if dropped > 0 {
+            out.stderr += "lvsc: \(dropped) more findings not shown (\(droppedErrors) errors, \(droppedWarnings) warnings); each file shows its first 2000\n"
+        }
         if options.format == .text {
-            if dropped > 0 { out.stdout += "lvsc: \(dropped) more diagnostics not shown\n" }
             out.stderr += "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")\n"
         }
         if unreadable { out.exitCode = .usage }

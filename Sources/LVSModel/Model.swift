@@ -231,35 +231,201 @@ public struct RealServer: Sendable {
     public var address: Located<IPAddress>
     public var port: Located<Int>?
     public var weight: Located<Int>?
-    public var method: Located<ForwardingMethod>?
-    public var inhibitOnFailure: Located<Bool>?
-    public var upperThreshold: Located<Int>?
-    public var lowerThreshold: Located<Int>?
-    public var notifyUp: Located<String>?
-    public var notifyDown: Located<String>?
     public var checkers: [Checker] = []
     public var span: SourceSpan
+    /// Keywords most real servers do not write, kept out of line.
+    var extras: Extras?
+
+    final class Extras: @unchecked Sendable {
+        var method: Located<ForwardingMethod>?
+        var inhibitOnFailure: Located<Bool>?
+        var upperThreshold: Located<Int>?
+        var lowerThreshold: Located<Int>?
+        var notifyUp: Located<String>?
+        var notifyDown: Located<String>?
+
+        func copy() -> Extras {
+            let e = Extras()
+            e.method = method; e.inhibitOnFailure = inhibitOnFailure; e.upperThreshold = upperThreshold
+            e.lowerThreshold = lowerThreshold; e.notifyUp = notifyUp; e.notifyDown = notifyDown
+            return e
+        }
+    }
+
+    public init(address: Located<IPAddress>, span: SourceSpan) {
+        self.address = address
+        self.span = span
+    }
+
+    /// Copy-on-write access to the out-of-line keywords.
+    private mutating func uniqueExtras() -> Extras {
+        if extras == nil { extras = Extras() } else if !isKnownUniquelyReferenced(&extras!) { extras = extras!.copy() }
+        return extras!
+    }
+
+    public var method: Located<ForwardingMethod>? {
+        get { extras?.method }
+        set { uniqueExtras().method = newValue }
+    }
+    public var inhibitOnFailure: Located<Bool>? {
+        get { extras?.inhibitOnFailure }
+        set { uniqueExtras().inhibitOnFailure = newValue }
+    }
+    public var upperThreshold: Located<Int>? {
+        get { extras?.upperThreshold }
+        set { uniqueExtras().upperThreshold = newValue }
+    }
+    public var lowerThreshold: Located<Int>? {
+        get { extras?.lowerThreshold }
+        set { uniqueExtras().lowerThreshold = newValue }
+    }
+    public var notifyUp: Located<String>? {
+        get { extras?.notifyUp }
+        set { uniqueExtras().notifyUp = newValue }
+    }
+    public var notifyDown: Located<String>? {
+        get { extras?.notifyDown }
+        set { uniqueExtras().notifyDown = newValue }
+    }
 }
 
 /// Connection keywords shared by the network checkers.
+/// Stored sparsely: a checker sets two or three of these, and 40,000 real servers with a
+/// struct of every optional would cost tens of megabytes.
 public struct CheckConnection: Sendable {
-    public var connectIP: Located<IPAddress>?
-    public var connectPort: Located<Int>?
-    public var bindTo: Located<IPAddress>?
-    public var bindPort: Located<Int>?
-    public var bindInterface: Located<String>?
-    public var connectTimeout: Located<Double>?
-    public var fwmark: Located<Int>?
+    enum Value: Sendable {
+        case connectIP(Located<IPAddress>)
+        case connectPort(Located<Int>)
+        case bindTo(Located<IPAddress>)
+        case bindPort(Located<Int>)
+        case bindInterface(Located<String>)
+        case connectTimeout(Located<Double>)
+        case fwmark(Located<Int>)
+    }
+    var values: [Value] = []
+
+    public init() {}
+
+    public var connectIP: Located<IPAddress>? {
+        get { for v in values { if case .connectIP(let x) = v { return x } }; return nil }
+        set {
+            values.removeAll { if case .connectIP = $0 { return true }; return false }
+            if let n = newValue { values.append(.connectIP(n)) }
+        }
+    }
+
+    public var connectPort: Located<Int>? {
+        get { for v in values { if case .connectPort(let x) = v { return x } }; return nil }
+        set {
+            values.removeAll { if case .connectPort = $0 { return true }; return false }
+            if let n = newValue { values.append(.connectPort(n)) }
+        }
+    }
+
+    public var bindTo: Located<IPAddress>? {
+        get { for v in values { if case .bindTo(let x) = v { return x } }; return nil }
+        set {
+            values.removeAll { if case .bindTo = $0 { return true }; return false }
+            if let n = newValue { values.append(.bindTo(n)) }
+        }
+    }
+
+    public var bindPort: Located<Int>? {
+        get { for v in values { if case .bindPort(let x) = v { return x } }; return nil }
+        set {
+            values.removeAll { if case .bindPort = $0 { return true }; return false }
+            if let n = newValue { values.append(.bindPort(n)) }
+        }
+    }
+
+    public var bindInterface: Located<String>? {
+        get { for v in values { if case .bindInterface(let x) = v { return x } }; return nil }
+        set {
+            values.removeAll { if case .bindInterface = $0 { return true }; return false }
+            if let n = newValue { values.append(.bindInterface(n)) }
+        }
+    }
+
+    public var connectTimeout: Located<Double>? {
+        get { for v in values { if case .connectTimeout(let x) = v { return x } }; return nil }
+        set {
+            values.removeAll { if case .connectTimeout = $0 { return true }; return false }
+            if let n = newValue { values.append(.connectTimeout(n)) }
+        }
+    }
+
+    public var fwmark: Located<Int>? {
+        get { for v in values { if case .fwmark(let x) = v { return x } }; return nil }
+        set {
+            values.removeAll { if case .fwmark = $0 { return true }; return false }
+            if let n = newValue { values.append(.fwmark(n)) }
+        }
+    }
 }
 
 /// Retry and timing keywords shared by all checkers.
+/// Stored sparsely: a checker sets two or three of these, and 40,000 real servers with a
+/// struct of every optional would cost tens of megabytes.
 public struct CheckTiming: Sendable {
-    public var retry: Located<Int>?
-    public var delayBeforeRetry: Located<Double>?
-    public var warmup: Located<Double>?
-    public var delayLoop: Located<Double>?
-    public var alpha: Located<Bool>?
-    public var logAllFailures: Located<Bool>?
+    enum Value: Sendable {
+        case retry(Located<Int>)
+        case delayBeforeRetry(Located<Double>)
+        case warmup(Located<Double>)
+        case delayLoop(Located<Double>)
+        case alpha(Located<Bool>)
+        case logAllFailures(Located<Bool>)
+    }
+    var values: [Value] = []
+
+    public init() {}
+
+    public var retry: Located<Int>? {
+        get { for v in values { if case .retry(let x) = v { return x } }; return nil }
+        set {
+            values.removeAll { if case .retry = $0 { return true }; return false }
+            if let n = newValue { values.append(.retry(n)) }
+        }
+    }
+
+    public var delayBeforeRetry: Located<Double>? {
+        get { for v in values { if case .delayBeforeRetry(let x) = v { return x } }; return nil }
+        set {
+            values.removeAll { if case .delayBeforeRetry = $0 { return true }; return false }
+            if let n = newValue { values.append(.delayBeforeRetry(n)) }
+        }
+    }
+
+    public var warmup: Located<Double>? {
+        get { for v in values { if case .warmup(let x) = v { return x } }; return nil }
+        set {
+            values.removeAll { if case .warmup = $0 { return true }; return false }
+            if let n = newValue { values.append(.warmup(n)) }
+        }
+    }
+
+    public var delayLoop: Located<Double>? {
+        get { for v in values { if case .delayLoop(let x) = v { return x } }; return nil }
+        set {
+            values.removeAll { if case .delayLoop = $0 { return true }; return false }
+            if let n = newValue { values.append(.delayLoop(n)) }
+        }
+    }
+
+    public var alpha: Located<Bool>? {
+        get { for v in values { if case .alpha(let x) = v { return x } }; return nil }
+        set {
+            values.removeAll { if case .alpha = $0 { return true }; return false }
+            if let n = newValue { values.append(.alpha(n)) }
+        }
+    }
+
+    public var logAllFailures: Located<Bool>? {
+        get { for v in values { if case .logAllFailures(let x) = v { return x } }; return nil }
+        set {
+            values.removeAll { if case .logAllFailures = $0 { return true }; return false }
+            if let n = newValue { values.append(.logAllFailures(n)) }
+        }
+    }
 }
 
 public struct HTTPURL: Sendable {

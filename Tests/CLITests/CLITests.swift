@@ -5,38 +5,12 @@ import XCTest
 final class CLITests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    struct Run { var stdout: String; var stderr: String; var status: Int32 }
-
-    static var binary: URL {
-        var dir = Bundle(for: CLITests.self).bundleURL
-        if dir.pathExtension == "xctest" { dir.deleteLastPathComponent() }
-        return dir.appendingPathComponent("lvsc")
-    }
+    typealias Run = LVSCRun
+    static var binary: URL { lvscBinary }
 
     @discardableResult
-    func lvsc(_ args: [String], stdin: Data? = nil, env: [String: String?] = [:], binary: URL = CLITests.binary) throws -> Run {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.currentDirectoryURL = Self.root
-        var environment = ProcessInfo.processInfo.environment
-        for (k, v) in env { environment[k] = v }
-        p.environment = environment
-        // Files, not pipes: a large output cannot fill a pipe and stall the child.
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lvsc-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: tmp) }
-        let paths = ["in", "out", "err"].map { tmp.appendingPathComponent($0) }
-        try (stdin ?? Data()).write(to: paths[0])
-        FileManager.default.createFile(atPath: paths[1].path, contents: nil)
-        FileManager.default.createFile(atPath: paths[2].path, contents: nil)
-        p.standardInput = try FileHandle(forReadingFrom: paths[0])
-        p.standardOutput = try FileHandle(forWritingTo: paths[1])
-        p.standardError = try FileHandle(forWritingTo: paths[2])
-        try p.run()
-        p.waitUntilExit()
-        return Run(stdout: try String(contentsOf: paths[1], encoding: .utf8), stderr: try String(contentsOf: paths[2], encoding: .utf8),
-                   status: p.terminationStatus)
+    func lvsc(_ args: [String], stdin: Data? = nil, env: [String: String?] = [:], binary: URL = lvscBinary) throws -> Run {
+        try runLVSC(args, stdin: stdin, env: env, binary: binary)
     }
 
     let seed = ["Fixtures/archive/lvs01.conf", "Fixtures/archive/lvs02.conf"]

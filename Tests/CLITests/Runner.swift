@@ -1,0 +1,42 @@
+import Foundation
+import XCTest
+
+/// What one run of a command printed and how it exited.
+struct LVSCRun { var stdout: String; var stderr: String; var status: Int32 }
+
+private final class BundleLocator {}
+
+/// The debug `lvsc` that `swift test` built beside the test bundle.
+var lvscBinary: URL {
+    var dir = Bundle(for: BundleLocator.self).bundleURL
+    if dir.pathExtension == "xctest" { dir.deleteLastPathComponent() }
+    return dir.appendingPathComponent("lvsc")
+}
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Runs a program from the repository root. Output goes to files, not pipes, so a large output
+/// cannot fill a pipe and stall the child.
+func runLVSC(_ args: [String], stdin: Data? = nil, env: [String: String?] = [:], binary: URL = lvscBinary) throws -> LVSCRun {
+    let p = Process()
+    p.executableURL = binary
+    p.arguments = args
+    p.currentDirectoryURL = repositoryRoot
+    var environment = ProcessInfo.processInfo.environment
+    for (k, v) in env { environment[k] = v }
+    p.environment = environment
+    let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lvsc-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: tmp) }
+    let paths = ["in", "out", "err"].map { tmp.appendingPathComponent($0) }
+    try (stdin ?? Data()).write(to: paths[0])
+    FileManager.default.createFile(atPath: paths[1].path, contents: nil)
+    FileManager.default.createFile(atPath: paths[2].path, contents: nil)
+    p.standardInput = try FileHandle(forReadingFrom: paths[0])
+    p.standardOutput = try FileHandle(forWritingTo: paths[1])
+    p.standardError = try FileHandle(forWritingTo: paths[2])
+    try p.run()
+    p.waitUntilExit()
+    return LVSCRun(stdout: String(decoding: try Data(contentsOf: paths[1]), as: UTF8.self),
+                   stderr: String(decoding: try Data(contentsOf: paths[2]), as: UTF8.self), status: p.terminationStatus)
+}
