@@ -108,11 +108,49 @@ public struct TrackReference: Sendable {
 /// One `virtual_ipaddress` / `static_ipaddress` entry.
 public struct VirtualIP: Sendable {
     public var prefix: IPPrefix
-    public var device: Located<String>?
-    public var label: Located<String>?
-    public var scope: Located<String>?
-    public var broadcast: Located<String>?
     public var span: SourceSpan
+    /// dev/label/scope/brd, which most entries do not write, kept out of line.
+    var extras: Extras?
+
+    final class Extras: @unchecked Sendable {
+        var device: Located<String>?
+        var label: Located<String>?
+        var scope: Located<String>?
+        var broadcast: Located<String>?
+
+        func copy() -> Extras {
+            let e = Extras()
+            e.device = device; e.label = label; e.scope = scope; e.broadcast = broadcast
+            return e
+        }
+    }
+
+    public init(prefix: IPPrefix, span: SourceSpan) {
+        self.prefix = prefix
+        self.span = span
+    }
+
+    private mutating func uniqueExtras() -> Extras {
+        if extras == nil { extras = Extras() } else if !isKnownUniquelyReferenced(&extras!) { extras = extras!.copy() }
+        return extras!
+    }
+
+    public var device: Located<String>? {
+        get { extras?.device }
+        set { uniqueExtras().device = newValue }
+    }
+    public var label: Located<String>? {
+        get { extras?.label }
+        set { uniqueExtras().label = newValue }
+    }
+    public var scope: Located<String>? {
+        get { extras?.scope }
+        set { uniqueExtras().scope = newValue }
+    }
+    public var broadcast: Located<String>? {
+        get { extras?.broadcast }
+        set { uniqueExtras().broadcast = newValue }
+    }
 }
 
 public struct VRRPInstance: Sendable {
@@ -208,21 +246,79 @@ public struct VirtualServer: Sendable {
     public var method: Located<ForwardingMethod>?
     public var proto: Located<IPProtocol>?
     public var persistenceTimeout: Located<Int>?
-    public var persistenceGranularity: Located<String>?
-    public var persistenceEngine: Located<String>?
-    public var schedulerFlags: [Located<String>] = []
-    public var ops: Located<Bool>?
     public var delayLoop: Located<Double>?
-    public var quorum: Located<Int>?
-    public var hysteresis: Located<Int>?
-    public var sorryServer: Located<String>?
-    public var virtualhost: Located<String>?
-    public var defaultWeight: Located<Int>?
     public var realServers: [RealServer] = []
     /// lb_algo / lb_kind lines were written (their values may have been invalid).
     public var schedulerWritten = false
     public var methodWritten = false
     public var span: SourceSpan
+    /// Keywords most virtual servers do not write, kept out of line.
+    var extras: Extras?
+
+    final class Extras: @unchecked Sendable {
+        var persistenceGranularity: Located<String>?
+        var persistenceEngine: Located<String>?
+        var schedulerFlags: [Located<String>] = []
+        var ops: Located<Bool>?
+        var quorum: Located<Int>?
+        var hysteresis: Located<Int>?
+        var sorryServer: Located<String>?
+        var virtualhost: Located<String>?
+        var defaultWeight: Located<Int>?
+
+        func copy() -> Extras {
+            let e = Extras()
+            e.persistenceGranularity = persistenceGranularity; e.persistenceEngine = persistenceEngine; e.schedulerFlags = schedulerFlags; e.ops = ops; e.quorum = quorum; e.hysteresis = hysteresis; e.sorryServer = sorryServer; e.virtualhost = virtualhost; e.defaultWeight = defaultWeight
+            return e
+        }
+    }
+
+    public init(key: Located<VirtualServerKey>, span: SourceSpan) {
+        self.key = key
+        self.span = span
+    }
+
+    private mutating func uniqueExtras() -> Extras {
+        if extras == nil { extras = Extras() } else if !isKnownUniquelyReferenced(&extras!) { extras = extras!.copy() }
+        return extras!
+    }
+
+    public var persistenceGranularity: Located<String>? {
+        get { extras?.persistenceGranularity }
+        set { uniqueExtras().persistenceGranularity = newValue }
+    }
+    public var persistenceEngine: Located<String>? {
+        get { extras?.persistenceEngine }
+        set { uniqueExtras().persistenceEngine = newValue }
+    }
+    public var schedulerFlags: [Located<String>] {
+        get { extras?.schedulerFlags ?? [] }
+        set { uniqueExtras().schedulerFlags = newValue }
+    }
+    public var ops: Located<Bool>? {
+        get { extras?.ops }
+        set { uniqueExtras().ops = newValue }
+    }
+    public var quorum: Located<Int>? {
+        get { extras?.quorum }
+        set { uniqueExtras().quorum = newValue }
+    }
+    public var hysteresis: Located<Int>? {
+        get { extras?.hysteresis }
+        set { uniqueExtras().hysteresis = newValue }
+    }
+    public var sorryServer: Located<String>? {
+        get { extras?.sorryServer }
+        set { uniqueExtras().sorryServer = newValue }
+    }
+    public var virtualhost: Located<String>? {
+        get { extras?.virtualhost }
+        set { uniqueExtras().virtualhost = newValue }
+    }
+    public var defaultWeight: Located<Int>? {
+        get { extras?.defaultWeight }
+        set { uniqueExtras().defaultWeight = newValue }
+    }
 
     public var effectiveMethod: ForwardingMethod { method?.value ?? .nat }
 }
