@@ -85,14 +85,16 @@ public struct BlockTree: Sendable {
         return first.union(span(tokens[Int(n.firstToken + n.tokenCount) - 1]))
     }
 
-    public func children(_ n: Node) -> ChildSequence { ChildSequence(tree: self, cursor: n.firstChild) }
+    public func children(_ n: Node) -> ChildSequence { ChildSequence(nodes: nodes, cursor: n.firstChild) }
 
+    /// Holds only the node array: copying the whole tree into every iterator would retain and
+    /// release six arrays per block.
     public struct ChildSequence: Sequence, IteratorProtocol {
-        let tree: BlockTree
+        let nodes: [Node]
         var cursor: Int32
         public mutating func next() -> Node? {
             guard cursor >= 0 else { return nil }
-            let n = tree.nodes[Int(cursor)]
+            let n = nodes[Int(cursor)]
             cursor = n.nextSibling
             return n
         }

@@ -186,8 +186,10 @@ extension ConfigParser {
     }
 
     /// True when the node is a placeholder for a stray '{'.
+    @inline(__always)
     public static func isAnonymous(_ n: Node, in tree: BlockTree) -> Bool {
-        let b = tree.bytes(tree.keyword(n))
-        return n.tokenCount == 1 && b.count == 1 && b.first == UInt8(ascii: "{") && !tree.keyword(n).quoted
+        guard n.tokenCount == 1, n.openBraceIndex >= 0 else { return false }
+        let k = tree.keyword(n)
+        return k.text.length == 1 && !k.quoted && tree.bytes(k).first == UInt8(ascii: "{")
     }
 }

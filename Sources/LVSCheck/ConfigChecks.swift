@@ -328,6 +328,7 @@ struct ConfigChecks {
 
     mutating func virtualServers() {
         var owned = Set<IPAddress>()
+        owned.reserveCapacity(config.instances.reduce(config.staticAddresses.count) { $0 + $1.virtualIPs.count + $1.excludedVirtualIPs.count })
         for i in config.instances { for v in i.virtualIPs + i.excludedVirtualIPs { owned.insert(v.prefix.address) } }
         for s in config.staticAddresses { owned.insert(s.prefix.address) }
         struct ServiceKey: Hashable { var key: VirtualServerKey; var proto: IPProtocol? }
@@ -391,18 +392,18 @@ struct ConfigChecks {
     }
 
     mutating func realServers(_ vs: VirtualServer) {
-        struct DestinationKey: Hashable { var address: IPAddress; var port: Int }
-        var seen: [DestinationKey: SourceSpan] = [:]
+        // A handful of real servers per service: a linear scan beats hashing.
+        var seen: [(IPAddress, Int, SourceSpan)] = []
+        seen.reserveCapacity(vs.realServers.count)
         var vsPort: Int?
         if case .address(_, let p) = vs.key.value { vsPort = p }
         for rs in vs.realServers {
             let port = rs.port?.value ?? 0
-            let key = DestinationKey(address: rs.address.value, port: port)
-            if let first = seen[key] {
+            if let first = seen.first(where: { $0.0 == rs.address.value && $0.1 == port })?.2 {
                 diags.add("duplicate-real-server", .error, "real_server \(rs.address.value)\(port > 0 ? " \(port)" : "") appears twice in virtual_server \(describe(vs.key.value)); keepalived drops the second",
                           at: rs.address.span, related: [RelatedLocation(span: first, message: "first listed here")])
             } else {
-                seen[key] = rs.address.span
+                seen.append((rs.address.value, port, rs.address.span))
             }
             let method = rs.method?.value ?? vs.effectiveMethod
             if method != .nat, let vp = vsPort, let rp = rs.port, rp.value != vp, rp.value != 0 {
