@@ -29,6 +29,13 @@ public struct Node: Sendable {
     var openBraceIndex: Int32 = -1
     /// Index in `BlockTree.spans` of the `}` that closed the block; -1 when never closed.
     var closeBraceIndex: Int32 = -1
+    /// The keyword as the parser already looked it up (so the lowering thread need not):
+    /// the index in `KeywordTable.specs`, -1 when unknown, and the context it was looked up in
+    /// (0xFF when the parser could not tell the context, e.g. inside a value block).
+    public internal(set) var specIndex: Int32 = -1
+    public internal(set) var lookedUpIn: UInt8 = 0xFF
+    /// The context of this statement's children, when its keyword opens a keyword block.
+    var childContext: UInt8 = 0xFF
 
     public var hasBlock: Bool { openBraceIndex >= 0 }
     public var argCount: Int { Int(tokenCount) - 1 }

@@ -102,23 +102,33 @@ public struct KeywordTable: Sendable {
 
     /// The spec for `bytes` in `context`, or nil when keepalived would call it unknown.
     public func lookup(_ context: ContextID, _ bytes: ArraySlice<UInt8>) -> KeywordSpec? {
-        bytes.withUnsafeBufferPointer { b -> KeywordSpec? in
-            if b.isEmpty { return nil }
-            var h = KeywordTable.hash(context: context, b) & mask
-            while true {
-                let s = Int(slots[h])
-                if s < 0 { return nil }
-                let spec = specs[s]
-                if spec.context == context {
-                    let name = nameBytes[s]
-                    if name.count == b.count && name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }) {
-                        return spec
-                    }
+        bytes.withUnsafeBufferPointer { lookup(context, $0) }
+    }
+
+    public func lookup(_ context: ContextID, _ b: UnsafeBufferPointer<UInt8>) -> KeywordSpec? {
+        let i = lookupIndex(context, b)
+        return i >= 0 ? specs[Int(i)] : nil
+    }
+
+    /// The index in `specs` of the keyword, or -1.
+    public func lookupIndex(_ context: ContextID, _ b: UnsafeBufferPointer<UInt8>) -> Int32 {
+        if b.isEmpty { return -1 }
+        var h = KeywordTable.hash(context: context, b) & mask
+        while true {
+            let s = Int(slots[h])
+            if s < 0 { return -1 }
+            if specs[s].context == context {
+                let name = nameBytes[s]
+                if name.count == b.count && name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }) {
+                    return Int32(s)
                 }
-                h = (h + 1) & mask
             }
+            h = (h + 1) & mask
         }
     }
+
+    @inline(__always)
+    public func spec(at index: Int32) -> KeywordSpec { specs[Int(index)] }
 
     public func lookup(_ context: ContextID, _ name: String) -> KeywordSpec? {
         lookup(context, Array(name.utf8)[...])

@@ -53,6 +53,15 @@ public final class ConfigParser {
     var generated = 0
     var generatorOverflow = false
     var consumer: RootConsumer?
+    /// Words and braces of the line being scanned by the fast path.
+    struct PendingToken { var kind: UInt8; var start: Int32; var end: Int32 }
+    /// A line has at most 1024 bytes (longer ones go the general path), so at most 1024 tokens:
+    /// a fixed buffer, allocated once, with no uniqueness checks on every append.
+    let pending = UnsafeMutablePointer<PendingToken>.allocate(capacity: 1024)
+    var pendingCount = 0
+
+    deinit { pending.deallocate() }
+    let keywords = KeywordTable.shared
     /// Multi-line definitions being expanded, innermost last: one that refers to itself would
     /// double the output at every level.
     var expanding: [String] = []
@@ -135,14 +144,6 @@ public final class ConfigParser {
         SourceSpan(file: file, offset: UInt32(from), length: UInt32(max(0, to - from)))
     }
 
-    /// Byte classes for the one-scan fast path: 1 = may start preprocessing ('$', '\\'),
-    /// 2 = quote, 3 = comment ('#', '!'), 4 = NUL.
-    static let byteClass: [UInt8] = {
-        var t = [UInt8](repeating: 0, count: 256)
-        t[0x24] = 1; t[0x5C] = 1; t[0x22] = 2; t[0x23] = 3; t[0x21] = 3; t[0] = 4
-        return t
-    }()
-
     func processPhysical(_ p: UnsafeBufferPointer<UInt8>, _ bytes: [UInt8], _ start: Int, _ endIn: Int, _ fid: UInt32) {
         var end = endIn
         if end > start, p[end - 1] == 0x0D { end -= 1 }
@@ -160,21 +161,20 @@ public final class ConfigParser {
             continueCollecting(LineText(text: bytes[start..<end], file: fid, origin: nil))
             return
         }
-        // Fast path for the common line: one scan finds the comment, the blanks around the text
-        // and whether any preprocessing can apply; plain lines go straight to the tokenizer.
-        var plain = true, inQuote = false
-        var i = start
-        ConfigParser.byteClass.withUnsafeBufferPointer { cls in
-            while i < end {
-                let k = cls[Int(p[i])]
-                if k != 0 {
-                    if k == 2 { inQuote.toggle() }
-                    else if k == 1 { plain = false }
-                    else if k == 4 { break }
-                    else if !inQuote { break }
-                }
-                i += 1
-            }
+        // Fast path for the common line: one scan splits it into words and braces and stops at
+        // a comment; anything that preprocessing could change ('$', '\\', '@', '~', include)
+        // or a NUL sends the line down the general path instead.
+        if scanPlainLine(p, start, end) {
+            commitPending(p, fid)
+            return
+        }
+        // Find the text without its comment (for the NUL check and the general path).
+        var i = start, inQuote = false
+        while i < end {
+            let c = p[i]
+            if c == 0 { break }
+            if c == 0x22 { inQuote.toggle() } else if !inQuote, c == 0x23 || c == 0x21 { break }
+            i += 1
         }
         if i < end, p[i] == 0 {
             diags.add("syntax", .error, "line contains a NUL byte; keepalived drops such lines", at: span(fid, start, end))
@@ -184,13 +184,92 @@ public final class ConfigParser {
         while s < e, isBlank(p[s]) { s += 1 }
         while e > s, isBlank(p[e - 1]) { e -= 1 }
         if s == e { return }
-        let first = p[s]
-        if first == 0x40 || first == 0x7E || first == 0x69 { plain = false } // '@', '~', 'i'nclude
-        if plain {
-            tokenizeRaw(p, s, e, fid)
-        } else {
-            processLogical(LineText(text: bytes[s..<e], file: fid, origin: nil), depth: 0)
+        processLogical(LineText(text: bytes[s..<e], file: fid, origin: nil), depth: 0)
+    }
+
+    /// Splits a line into `pending` words and braces, or returns false when it needs the
+    /// general path. Nothing is added to the tree until the whole line is known to be plain.
+    func scanPlainLine(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        pendingCount = 0
+        if end - start >= 1024 { return false }
+        var i = start
+        while i < end, isBlank(p[i]) { i += 1 }
+        if i == end { return true }
+        let first = p[i]
+        if first == 0x40 || first == 0x7E { return false }   // '@', '~'
+        if first == 0x69, end - i >= 7, p[i + 1] == 0x6E, p[i + 2] == 0x63, p[i + 3] == 0x6C { return false } // "incl…"
+        while i < end {
+            let c = p[i]
+            switch c {
+            case 0x20, 0x09, 0x0B, 0x0C, 0x0D:
+                i += 1
+            case 0x23, 0x21:                                   // '#', '!': comment
+                return true
+            case 0x24, 0x5C, 0:                                // '$', '\\', NUL
+                return false
+            case 0x7B, 0x7D:                                   // '{', '}'
+                push(PendingToken(kind: c, start: Int32(i), end: Int32(i + 1)))
+                i += 1
+            case 0x22:                                         // quoted word
+                var j = i + 1
+                while j < end {
+                    let d = p[j]
+                    if d == 0x22 { break }
+                    if d == 0x24 || d == 0x5C || d == 0 { return false }
+                    j += 1
+                }
+                if j == end { return false }                   // unterminated: the general path reports it
+                push(PendingToken(kind: 0x22, start: Int32(i), end: Int32(j + 1)))
+                i = j + 1
+            default:
+                var j = i + 1
+                while j < end {
+                    let d = p[j]
+                    if isBlank(d) || d == 0x22 || d == 0x7B || d == 0x7D || d == 0x23 || d == 0x21 { break }
+                    if d == 0x24 || d == 0x5C || d == 0 { return false }
+                    j += 1
+                }
+                push(PendingToken(kind: 0, start: Int32(i), end: Int32(j)))
+                i = j
+            }
         }
+        return true
+    }
+
+    @inline(__always)
+    func push(_ t: PendingToken) {
+        pending[pendingCount] = t
+        pendingCount += 1
+    }
+
+    func commitPending(_ p: UnsafeBufferPointer<UInt8>, _ fid: UInt32) {
+        if pendingCount == 0 { return }
+        for k in 0..<pendingCount {
+            let t = pending[k]
+            switch t.kind {
+            case 0x7B:
+                endStatement()
+                let sp = span(fid, Int(t.start), Int(t.end))
+                if candidate >= 0 {
+                    tree.spans.append(sp)
+                    tree.nodes[Int(candidate)].openBraceIndex = Int32(tree.spans.count - 1)
+                    stack.append(candidate)
+                    candidate = -1
+                } else {
+                    strayOpenBrace(sp, TextRef(buffer: fid, offset: UInt32(t.start), length: 1))
+                }
+            case 0x7D:
+                closeBrace(span(fid, Int(t.start), Int(t.end)))
+            case 0x22:
+                tree.spans.append(span(fid, Int(t.start), Int(t.end)))
+                tree.tokens.append(Token(text: TextRef(buffer: fid, offset: UInt32(t.start + 1), length: UInt32(t.end - t.start - 2)),
+                                         spanIndex: Int32(tree.spans.count - 1), quoted: true))
+            default:
+                tree.tokens.append(Token(text: TextRef(buffer: fid, offset: UInt32(t.start), length: UInt32(t.end - t.start)),
+                                         spanIndex: -1, quoted: false))
+            }
+        }
+        endStatement()
     }
 
     // MARK: logical lines

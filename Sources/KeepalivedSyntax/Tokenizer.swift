@@ -40,56 +40,6 @@ extension ConfigParser {
         endStatement()
     }
 
-    /// `tokenize` for a line read straight from a file, on the file's bytes.
-    func tokenizeRaw(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ fid: UInt32) {
-        var i = s
-        while i < e {
-            let c = p[i]
-            if isBlank(c) { i += 1; continue }
-            if c == 0x7B || c == 0x7D {
-                let sp = span(fid, i, i + 1)
-                if c == 0x7B {
-                    endStatement()
-                    if candidate >= 0 {
-                        tree.spans.append(sp)
-                        tree.nodes[Int(candidate)].openBraceIndex = Int32(tree.spans.count - 1)
-                        stack.append(candidate)
-                        candidate = -1
-                    } else {
-                        strayOpenBrace(sp, TextRef(buffer: fid, offset: UInt32(i), length: 1))
-                    }
-                } else {
-                    closeBrace(sp)
-                }
-                i += 1
-                continue
-            }
-            if c == 0x22 {
-                var j = i + 1
-                while j < e, p[j] != 0x22 { j += 1 }
-                let closed = j < e
-                if !closed {
-                    diags.add("syntax", .error, "unterminated quote", at: span(fid, i, j),
-                              hint: "close the string with a '\"' on the same line")
-                }
-                tree.spans.append(span(fid, i, closed ? j + 1 : j))
-                tree.tokens.append(Token(text: TextRef(buffer: fid, offset: UInt32(i + 1), length: UInt32(j - i - 1)),
-                                         spanIndex: Int32(tree.spans.count - 1), quoted: true))
-                i = closed ? j + 1 : j
-                continue
-            }
-            var j = i + 1
-            while j < e {
-                let d = p[j]
-                if isBlank(d) || d == 0x22 || d == 0x7B || d == 0x7D { break }
-                j += 1
-            }
-            tree.tokens.append(Token(text: TextRef(buffer: fid, offset: UInt32(i), length: UInt32(j - i)), spanIndex: -1, quoted: false))
-            i = j
-        }
-        endStatement()
-    }
-
     @inline(__always)
     func addToken(_ l: LineText, _ from: Int, _ to: Int, spanFrom: Int, spanTo: Int, quoted: Bool) {
         if l.origin == nil {
@@ -127,7 +77,22 @@ extension ConfigParser {
         let count = tree.tokens.count - statementStart
         guard count > 0 else { return }
         let index = Int32(tree.nodes.count)
-        tree.nodes.append(Node(firstToken: Int32(statementStart), tokenCount: Int32(count)))
+        var node = Node(firstToken: Int32(statementStart), tokenCount: Int32(count))
+        // Look the keyword up here, on the parser's thread, while its bytes are in cache.
+        let parentContext = stack.last.map { tree.nodes[Int($0)].childContext } ?? ContextID.root.rawValue
+        if parentContext != 0xFF, let context = ContextID(rawValue: parentContext) {
+            let kw = tree.tokens[statementStart].text
+            let found: Int32
+            if kw.buffer == BlockTree.scratchBuffer {
+                found = tree.scratch.withUnsafeBufferPointer { keywords.lookupIndex(context, UnsafeBufferPointer(rebasing: $0[Int(kw.offset)..<Int(kw.offset + kw.length)])) }
+            } else {
+                found = tree.buffers[Int(kw.buffer)].withUnsafeBufferPointer { keywords.lookupIndex(context, UnsafeBufferPointer(rebasing: $0[Int(kw.offset)..<Int(kw.offset + kw.length)])) }
+            }
+            node.specIndex = found
+            node.lookedUpIn = parentContext
+            if found >= 0, case .block(let child) = keywords.spec(at: found).kind { node.childContext = child.rawValue }
+        }
+        tree.nodes.append(node)
         attach(index)
         candidate = index
         statementStart = tree.tokens.count
@@ -171,7 +136,7 @@ extension ConfigParser {
         tree.spans.append(s)
         tree.nodes[Int(top)].closeBraceIndex = Int32(tree.spans.count - 1)
         // A closed top-level block cannot grow any more: a safe point to hand roots over.
-        if stack.isEmpty, consumer != nil, tree.nodes.count >= 4096 { flush() }
+        if stack.isEmpty, consumer != nil, tree.nodes.count >= 2048 { flush() }
     }
 
     func closeUnclosedBlocks() {

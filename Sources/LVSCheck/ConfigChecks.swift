@@ -1,3 +1,4 @@
+import Dispatch
 import LVSModel
 
 /// The single-file rules that need the whole model of one config variant.
@@ -9,7 +10,27 @@ struct ConfigChecks {
 
     init(_ config: KeepalivedConfig) { self.config = config }
 
+    /// The virtual-server rules run on a second thread while the others run here when the
+    /// model is large; findings are merged in a fixed order, so output does not depend on it.
     mutating func run() -> DiagnosticBag {
+        let parallel = config.virtualServers.count >= 2000
+        var lvs = ConfigChecks(config)
+        let group = DispatchGroup()
+        if parallel {
+            let box = CheckBox(lvs)
+            DispatchQueue.global().async(group: group) { box.checks.virtualServers() }
+            runVRRPSide()
+            group.wait()
+            lvs = box.checks
+        } else {
+            runVRRPSide()
+            lvs.virtualServers()
+        }
+        diags.append(contentsOf: lvs.diags)
+        return diags
+    }
+
+    mutating func runVRRPSide() {
         requiredKeywords()
         vrrpValues()
         authentication()
@@ -20,8 +41,6 @@ struct ConfigChecks {
         strictMode()
         unicastSelfPeer()
         references()
-        virtualServers()
-        return diags
     }
 
     func strict(_ i: VRRPInstance) -> Bool {
@@ -413,4 +432,10 @@ struct ConfigChecks {
             }
         }
     }
+}
+
+/// Hands a ConfigChecks to the other thread and back; only one thread touches it at a time.
+private final class CheckBox: @unchecked Sendable {
+    var checks: ConfigChecks
+    init(_ c: ConfigChecks) { checks = c }
 }

@@ -47,12 +47,12 @@ public enum FrontEnd {
 
 /// Lowers the parser's chunks of complete top-level blocks on a serial queue, in order, while
 /// the parser goes on reading. The parser hands over its arrays with each chunk and starts new
-/// ones, so the two threads never share a mutable buffer. At most four chunks wait, which
+/// ones, so the two threads never share a mutable buffer. At most three chunks wait, which
 /// bounds the memory the parser can run ahead by.
 final class LoweringPipeline: @unchecked Sendable {
     private var lowering: Lowering
     private let queue = DispatchQueue(label: "lvsc.lowering")
-    private let slots = DispatchSemaphore(value: 4)
+    private let slots = DispatchSemaphore(value: 3)
 
     init(_ lowering: Lowering) { self.lowering = lowering }
 

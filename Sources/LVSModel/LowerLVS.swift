@@ -16,7 +16,7 @@ extension Lowering {
             guard let t = words.first else {
                 diags.add("missing-argument", .error, "'fwmark' needs a mark number", at: span(kw)); return nil
             }
-            guard let m = NumberParser.integer(tree.bytes(t)), m >= 0, m <= Int(UInt32.max) else {
+            guard let m = NumberParser.integer(raw(t)), m >= 0, m <= Int(UInt32.max) else {
                 diags.add("value-range", .error, "fwmark \(text(t)) is outside 0..4294967295", at: span(t)); return nil
             }
             var fam: IPAddress.Family?
@@ -27,7 +27,7 @@ extension Lowering {
         if words.count > 1 {
             diags.add("syntax", .warning, "unexpected extra word '\(text(words[1]))' in a virtual_server_group entry", at: span(words[1]))
         }
-        let bytes = Array(tree.bytes(kw))
+        let bytes = Array(raw(kw))
         if let slash = bytes.firstIndex(of: UInt8(ascii: "/")) {
             guard let p = prefixValue(kw, what: "address") else { return nil }
             if p.length == 0 {
@@ -78,7 +78,7 @@ extension Lowering {
     }
 
     mutating func portValue(_ t: Token, allowZero: Bool) -> Int? {
-        guard let v = NumberParser.integer(tree.bytes(t)), v >= (allowZero ? 0 : 1), v <= 65535 else {
+        guard let v = NumberParser.integer(raw(t)), v >= (allowZero ? 0 : 1), v <= 65535 else {
             diags.add("value-range", .error, "port \(text(t)) is outside \(allowZero ? 0 : 1)..65535", at: span(t))
             return nil
         }
@@ -94,12 +94,12 @@ extension Lowering {
             if args.count < 2 {
                 diags.add("missing-argument", .error, "'virtual_server \(first)' needs a \(first == "fwmark" ? "mark number" : "group name")", at: head)
             } else if first == "fwmark" {
-                if let m = NumberParser.integer(tree.bytes(args[1])), m >= 0, m <= Int(UInt32.max) { key = .fwmark(UInt32(m)) }
+                if let m = NumberParser.integer(raw(args[1])), m >= 0, m <= Int(UInt32.max) { key = .fwmark(UInt32(m)) }
                 else { diags.add("value-range", .error, "fwmark \(text(args[1])) is outside 0..4294967295", at: span(args[1])) }
             } else {
                 key = .group(text(args[1]))
             }
-        } else if let a = IPAddress.parse(tree.bytes(args[0])) {
+        } else if let a = IPAddress.parse(raw(args[0])) {
             var port: Int?
             if args.count > 1 { port = portValue(args[1], allowZero: true) ; if port == nil { return } }
             key = .address(a, port: port == 0 ? nil : port)
@@ -114,9 +114,16 @@ extension Lowering {
             case .virtual_server__lvs_sched: vs.scheduler = string(c); vs.schedulerWritten = true
             case .virtual_server__lvs_method: vs.method = forwarding(c); vs.methodWritten = true
             case .virtual_server__protocol:
-                if let v = string(c) {
-                    if let p = IPProtocol(rawValue: v.value.uppercased()) { vs.proto = Located(p, v.span) }
-                    else { diags.add("invalid-value", .error, "'\(v.value)' is not a protocol; expected TCP, UDP or SCTP", at: v.span) }
+                if c.argCount > 0 {
+                    // keepalived compares the protocol case-insensitively.
+                    let t = tree.arg(c, 0)
+                    let b = raw(t)
+                    func isWord(_ w: StaticString) -> Bool {
+                        b.count == w.utf8CodeUnitCount && zip(b, UnsafeBufferPointer(start: w.utf8Start, count: w.utf8CodeUnitCount)).allSatisfy { $0 | 0x20 == $1 | 0x20 }
+                    }
+                    let p: IPProtocol? = isWord("TCP") ? .tcp : isWord("UDP") ? .udp : isWord("SCTP") ? .sctp : nil
+                    if let p { vs.proto = Located(p, span(t)) }
+                    else { diags.add("invalid-value", .error, "'\(text(t))' is not a protocol; expected TCP, UDP or SCTP", at: span(t)) }
                 }
             case .virtual_server__persistence_timeout:
                 vs.persistenceTimeout = c.argCount == 0 ? Located(360, keywordSpan(c)) : int(c, s)
@@ -176,7 +183,7 @@ extension Lowering {
 
     mutating func realServer(_ n: Node) -> RealServer? {
         let args = Array(tree.args(n))
-        guard let a = IPAddress.parse(tree.bytes(args[0])) else {
+        guard let a = IPAddress.parse(raw(args[0])) else {
             diags.add("invalid-value", .error, "'\(text(args[0]))' is not a real server address", at: span(args[0]))
             checkBlock(n, .real_server)
             return nil

@@ -121,7 +121,7 @@ extension Lowering {
 
     /// An address with optional `/LEN`, with `bad-mask` for malformed or too-long prefixes.
     mutating func prefixValue(_ t: Token, what: String) -> IPPrefix? {
-        switch IPPrefix.parse(Array(tree.bytes(t))) {
+        switch IPPrefix.parse(raw(t)) {
         case .success(let p): return p
         case .failure(.badAddress(let a)):
             let s = text(t)
@@ -146,7 +146,7 @@ extension Lowering {
     mutating func peerEntry(_ e: Node) -> Located<IPAddress>? {
         if ConfigParser.isAnonymous(e, in: tree) { return nil }
         let kw = tree.keyword(e)
-        guard let a = IPAddress.parse(tree.bytes(kw)) else {
+        guard let a = IPAddress.parse(raw(kw)) else {
             diags.add("invalid-value", .error, "'\(text(kw))' is not an IP address (unicast_peer)", at: span(kw))
             return nil
         }
@@ -168,7 +168,7 @@ extension Lowering {
                     break
                 }
                 let v = args[i + 1]
-                if let n = NumberParser.integer(tree.bytes(v)), weightRange.contains(n) {
+                if let n = NumberParser.integer(raw(v)), weightRange.contains(n) {
                     ref.weight = Located(n, span(v))
                 } else {
                     diags.add("value-range", .error, "track weight \(text(v)) is outside \(weightRange.lowerBound)..\(weightRange.upperBound)", at: span(v))

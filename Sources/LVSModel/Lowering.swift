@@ -11,30 +11,47 @@ public struct Lowering {
         config = KeepalivedConfig(path: path, configID: configID)
     }
 
+    /// Views of the chunk's byte buffers. They stay valid because `tree`, which owns the
+    /// arrays, is held (and never mutated) for as long as `lower` runs; reading through them
+    /// saves a retain/release pair on every word the lowering looks at.
+    var bases: [UnsafeBufferPointer<UInt8>] = []
+    var scratchBase = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+
     /// Lowers complete top-level statements (the parser's `RootConsumer`).
     public mutating func lower(_ roots: ArraySlice<Int32>, of tree: BlockTree) {
         self.tree = tree
+        bases = tree.buffers.map { $0.withUnsafeBufferPointer { $0 } }
+        scratchBase = tree.scratch.withUnsafeBufferPointer { $0 }
         for root in roots { lowerRoot(tree.nodes[Int(root)]) }
         // Let go of the parser's arrays, so it can reuse them without copying.
+        bases = []
+        scratchBase = UnsafeBufferPointer(start: nil, count: 0)
         self.tree = BlockTree()
+    }
+
+    @inline(__always)
+    func raw(_ t: Token) -> UnsafeBufferPointer<UInt8> {
+        let base = t.text.buffer == BlockTree.scratchBuffer ? scratchBase : bases[Int(t.text.buffer)]
+        let start = Int(t.text.offset)
+        return UnsafeBufferPointer(rebasing: base[start ..< start + Int(t.text.length)])
     }
 
     // MARK: generic keyword checks
 
-    func text(_ t: Token) -> String { tree.string(t) }
+    func text(_ t: Token) -> String { String(decoding: raw(t), as: UTF8.self) }
 
     /// Token text for a message: bytes outside printable ASCII shown as `\xNN`, so a
     /// non-breaking space pasted from a web page or binary garbage is visible.
     func shown(_ t: Token) -> String {
         var s = ""
-        for b in tree.bytes(t).prefix(80) {
+        for b in raw(t).prefix(80) {
             if b >= 0x20 && b < 0x7F { s.unicodeScalars.append(Unicode.Scalar(b)) }
             else {
                 let h = String(b, radix: 16, uppercase: true)
                 s += "\\x" + (h.count == 1 ? "0" + h : h)
             }
         }
-        return tree.bytes(t).count > 80 ? s + "…" : s
+        return raw(t).count > 80 ? s + "…" : s
     }
     func span(_ t: Token) -> SourceSpan { tree.span(t) }
     func keywordSpan(_ n: Node) -> SourceSpan { tree.span(tree.keyword(n)) }
@@ -44,7 +61,13 @@ public struct Lowering {
     mutating func spec(_ n: Node, _ context: ContextID) -> KeywordSpec? {
         if ConfigParser.isAnonymous(n, in: tree) { return nil }
         let kw = tree.keyword(n)
-        guard let spec = table.lookup(context, tree.bytes(kw)) else {
+        let found: KeywordSpec?
+        if n.lookedUpIn == context.rawValue {
+            found = n.specIndex >= 0 ? table.spec(at: n.specIndex) : nil
+        } else {
+            found = table.lookup(context, raw(kw))
+        }
+        guard let spec = found else {
             reportUnknown(n, context)
             return nil
         }
@@ -97,8 +120,8 @@ public struct Lowering {
         let kw = tree.keyword(n)
         let word = shown(kw)
         var hint: String?
-        if tree.bytes(kw).contains(where: { $0 >= 0x80 || $0 < 0x20 }) {
-            hint = tree.bytes(kw).starts(with: [0xC2, 0xA0]) ? "a non-breaking space (U+00A0) is not a blank to keepalived; replace it with a space"
+        if raw(kw).contains(where: { $0 >= 0x80 || $0 < 0x20 }) {
+            hint = raw(kw).starts(with: [0xC2, 0xA0]) ? "a non-breaking space (U+00A0) is not a blank to keepalived; replace it with a space"
                 : "the line holds bytes that are not printable ASCII"
         }
         if hint != nil {
@@ -119,7 +142,7 @@ public struct Lowering {
     /// Checks the first argument against the table's type and range.
     mutating func checkValue(_ n: Node, _ spec: KeywordSpec) {
         let t = tree.arg(n, 0)
-        let bytes = tree.bytes(t)
+        let bytes = raw(t)
         switch spec.type {
         case .int, .uint, .port:
             guard let v = NumberParser.integer(bytes) else {
@@ -173,25 +196,25 @@ public struct Lowering {
     }
 
     func int(_ n: Node, _ spec: KeywordSpec) -> Located<Int>? {
-        guard n.argCount > 0, let v = NumberParser.integer(tree.bytes(tree.arg(n, 0))) else { return nil }
+        guard n.argCount > 0, let v = NumberParser.integer(raw(tree.arg(n, 0))) else { return nil }
         if let lo = spec.min, let hi = spec.max, Double(v) < lo || Double(v) > hi { return nil }
         return Located(v, span(tree.arg(n, 0)))
     }
 
     func decimal(_ n: Node, _ spec: KeywordSpec) -> Located<Double>? {
-        guard n.argCount > 0, let v = NumberParser.decimal(tree.bytes(tree.arg(n, 0))) else { return nil }
+        guard n.argCount > 0, let v = NumberParser.decimal(raw(tree.arg(n, 0))) else { return nil }
         if let lo = spec.min, let hi = spec.max, v < lo || v > hi { return nil }
         return Located(v, span(tree.arg(n, 0)))
     }
 
     func ip(_ n: Node) -> Located<IPAddress>? {
-        guard n.argCount > 0, let a = IPAddress.parse(tree.bytes(tree.arg(n, 0))) else { return nil }
+        guard n.argCount > 0, let a = IPAddress.parse(raw(tree.arg(n, 0))) else { return nil }
         return Located(a, span(tree.arg(n, 0)))
     }
 
     /// A flag with an optional BOOL: bare keyword = true.
     func flag(_ n: Node) -> Located<Bool> {
-        if n.argCount > 0, let b = NumberParser.bool(tree.bytes(tree.arg(n, 0))) { return Located(b, keywordSpan(n)) }
+        if n.argCount > 0, let b = NumberParser.bool(raw(tree.arg(n, 0))) { return Located(b, keywordSpan(n)) }
         return Located(true, keywordSpan(n))
     }
 

@@ -327,7 +327,7 @@ public struct RealServer: Sendable {
     public var address: Located<IPAddress>
     public var port: Located<Int>?
     public var weight: Located<Int>?
-    public var checkers: [Checker] = []
+    public var checkers = CheckerList()
     public var span: SourceSpan
     /// Keywords most real servers do not write, kept out of line.
     var extras: Extras?
@@ -405,56 +405,77 @@ public struct CheckConnection: Sendable {
     public var connectIP: Located<IPAddress>? {
         get { for v in values { if case .connectIP(let x) = v { return x } }; return nil }
         set {
-            values.removeAll { if case .connectIP = $0 { return true }; return false }
-            if let n = newValue { values.append(.connectIP(n)) }
+            if !values.isEmpty { values.removeAll { if case .connectIP = $0 { return true }; return false } }
+            if let n = newValue {
+                if values.capacity == 0 { values.reserveCapacity(2) }
+                values.append(.connectIP(n))
+            }
         }
     }
 
     public var connectPort: Located<Int>? {
         get { for v in values { if case .connectPort(let x) = v { return x } }; return nil }
         set {
-            values.removeAll { if case .connectPort = $0 { return true }; return false }
-            if let n = newValue { values.append(.connectPort(n)) }
+            if !values.isEmpty { values.removeAll { if case .connectPort = $0 { return true }; return false } }
+            if let n = newValue {
+                if values.capacity == 0 { values.reserveCapacity(2) }
+                values.append(.connectPort(n))
+            }
         }
     }
 
     public var bindTo: Located<IPAddress>? {
         get { for v in values { if case .bindTo(let x) = v { return x } }; return nil }
         set {
-            values.removeAll { if case .bindTo = $0 { return true }; return false }
-            if let n = newValue { values.append(.bindTo(n)) }
+            if !values.isEmpty { values.removeAll { if case .bindTo = $0 { return true }; return false } }
+            if let n = newValue {
+                if values.capacity == 0 { values.reserveCapacity(2) }
+                values.append(.bindTo(n))
+            }
         }
     }
 
     public var bindPort: Located<Int>? {
         get { for v in values { if case .bindPort(let x) = v { return x } }; return nil }
         set {
-            values.removeAll { if case .bindPort = $0 { return true }; return false }
-            if let n = newValue { values.append(.bindPort(n)) }
+            if !values.isEmpty { values.removeAll { if case .bindPort = $0 { return true }; return false } }
+            if let n = newValue {
+                if values.capacity == 0 { values.reserveCapacity(2) }
+                values.append(.bindPort(n))
+            }
         }
     }
 
     public var bindInterface: Located<String>? {
         get { for v in values { if case .bindInterface(let x) = v { return x } }; return nil }
         set {
-            values.removeAll { if case .bindInterface = $0 { return true }; return false }
-            if let n = newValue { values.append(.bindInterface(n)) }
+            if !values.isEmpty { values.removeAll { if case .bindInterface = $0 { return true }; return false } }
+            if let n = newValue {
+                if values.capacity == 0 { values.reserveCapacity(2) }
+                values.append(.bindInterface(n))
+            }
         }
     }
 
     public var connectTimeout: Located<Double>? {
         get { for v in values { if case .connectTimeout(let x) = v { return x } }; return nil }
         set {
-            values.removeAll { if case .connectTimeout = $0 { return true }; return false }
-            if let n = newValue { values.append(.connectTimeout(n)) }
+            if !values.isEmpty { values.removeAll { if case .connectTimeout = $0 { return true }; return false } }
+            if let n = newValue {
+                if values.capacity == 0 { values.reserveCapacity(2) }
+                values.append(.connectTimeout(n))
+            }
         }
     }
 
     public var fwmark: Located<Int>? {
         get { for v in values { if case .fwmark(let x) = v { return x } }; return nil }
         set {
-            values.removeAll { if case .fwmark = $0 { return true }; return false }
-            if let n = newValue { values.append(.fwmark(n)) }
+            if !values.isEmpty { values.removeAll { if case .fwmark = $0 { return true }; return false } }
+            if let n = newValue {
+                if values.capacity == 0 { values.reserveCapacity(2) }
+                values.append(.fwmark(n))
+            }
         }
     }
 }
@@ -478,48 +499,66 @@ public struct CheckTiming: Sendable {
     public var retry: Located<Int>? {
         get { for v in values { if case .retry(let x) = v { return x } }; return nil }
         set {
-            values.removeAll { if case .retry = $0 { return true }; return false }
-            if let n = newValue { values.append(.retry(n)) }
+            if !values.isEmpty { values.removeAll { if case .retry = $0 { return true }; return false } }
+            if let n = newValue {
+                if values.capacity == 0 { values.reserveCapacity(2) }
+                values.append(.retry(n))
+            }
         }
     }
 
     public var delayBeforeRetry: Located<Double>? {
         get { for v in values { if case .delayBeforeRetry(let x) = v { return x } }; return nil }
         set {
-            values.removeAll { if case .delayBeforeRetry = $0 { return true }; return false }
-            if let n = newValue { values.append(.delayBeforeRetry(n)) }
+            if !values.isEmpty { values.removeAll { if case .delayBeforeRetry = $0 { return true }; return false } }
+            if let n = newValue {
+                if values.capacity == 0 { values.reserveCapacity(2) }
+                values.append(.delayBeforeRetry(n))
+            }
         }
     }
 
     public var warmup: Located<Double>? {
         get { for v in values { if case .warmup(let x) = v { return x } }; return nil }
         set {
-            values.removeAll { if case .warmup = $0 { return true }; return false }
-            if let n = newValue { values.append(.warmup(n)) }
+            if !values.isEmpty { values.removeAll { if case .warmup = $0 { return true }; return false } }
+            if let n = newValue {
+                if values.capacity == 0 { values.reserveCapacity(2) }
+                values.append(.warmup(n))
+            }
         }
     }
 
     public var delayLoop: Located<Double>? {
         get { for v in values { if case .delayLoop(let x) = v { return x } }; return nil }
         set {
-            values.removeAll { if case .delayLoop = $0 { return true }; return false }
-            if let n = newValue { values.append(.delayLoop(n)) }
+            if !values.isEmpty { values.removeAll { if case .delayLoop = $0 { return true }; return false } }
+            if let n = newValue {
+                if values.capacity == 0 { values.reserveCapacity(2) }
+                values.append(.delayLoop(n))
+            }
         }
     }
 
     public var alpha: Located<Bool>? {
         get { for v in values { if case .alpha(let x) = v { return x } }; return nil }
         set {
-            values.removeAll { if case .alpha = $0 { return true }; return false }
-            if let n = newValue { values.append(.alpha(n)) }
+            if !values.isEmpty { values.removeAll { if case .alpha = $0 { return true }; return false } }
+            if let n = newValue {
+                if values.capacity == 0 { values.reserveCapacity(2) }
+                values.append(.alpha(n))
+            }
         }
     }
 
     public var logAllFailures: Located<Bool>? {
         get { for v in values { if case .logAllFailures(let x) = v { return x } }; return nil }
         set {
-            values.removeAll { if case .logAllFailures = $0 { return true }; return false }
-            if let n = newValue { values.append(.logAllFailures(n)) }
+            if !values.isEmpty { values.removeAll { if case .logAllFailures = $0 { return true }; return false } }
+            if let n = newValue {
+                if values.capacity == 0 { values.reserveCapacity(2) }
+                values.append(.logAllFailures(n))
+            }
         }
     }
 }
@@ -592,5 +631,23 @@ public indirect enum Checker: Sendable {
         case .tcp(_, let s), .http(_, _, let s), .misc(_, let s), .smtp(_, let s), .dns(_, let s),
              .udp(_, let s), .ping(_, let s), .file(_, let s), .bfd(_, let s): return s
         }
+    }
+}
+
+/// A real server's checkers. Almost every real server has exactly one, so the first is kept
+/// inline and only further ones get an array: 40,000 real servers save an allocation each.
+public struct CheckerList: RandomAccessCollection, Sendable {
+    private var first: Checker?
+    private var rest: [Checker] = []
+
+    public init() {}
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { first == nil ? 0 : 1 + rest.count }
+
+    public subscript(i: Int) -> Checker { i == 0 ? first! : rest[i - 1] }
+
+    public mutating func append(_ c: Checker) {
+        if first == nil { first = c } else { rest.append(c) }
     }
 }

@@ -89,6 +89,13 @@ final class RuleFixtureTests: XCTestCase {
         }
     }
 
+    func testREADMEListsEveryRule() throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+        for rule in RuleCatalog.all {
+            XCTAssertTrue(readme.contains("| `\(rule.id)` | \(rule.severity.name) | \(rule.summary) |"), "README's rule table lacks \(rule.id)")
+        }
+    }
+
     func testExplainHasEveryRule() {
         for rule in RuleCatalog.all {
             let out = ExplainCommand.run(rule.id)
