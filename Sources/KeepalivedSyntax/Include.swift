@@ -145,7 +145,23 @@ extension ConfigParser {
             return .failure(ReadError(message: "is a directory"))
         }
         var bytes: [UInt8] = []
-        if fd != 0, (st.st_mode & S_IFMT) == S_IFREG { bytes.reserveCapacity(Int(st.st_size)) }
+        // A regular file of known size is read straight into its final buffer.
+        if fd != 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0, Int(st.st_size) <= limit {
+            let size = Int(st.st_size)
+            var failed: Int32 = 0
+            bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
+                count = 0
+                while count < size {
+                    let n = read(fd, buf.baseAddress! + count, size - count)
+                    if n < 0 { if errno == EINTR { continue }; failed = errno; return }
+                    if n == 0 { break }
+                    count += n
+                }
+            }
+            if failed != 0 { return .failure(ReadError(message: String(cString: strerror(failed)))) }
+            if bytes.count < size { return .success(bytes) }
+            // The file grew while we read it: read the rest below.
+        }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

@@ -70,10 +70,13 @@ public struct KeywordTable: Sendable {
     private let mask: Int
     private let nameBytes: [[UInt8]]
     private let specs: [KeywordSpec]
+    /// Each spec's context, so probing compares bytes without touching (retaining) the spec.
+    private let contexts: [ContextID]
 
     init() {
         let specs = KeywordTable.specs
         self.specs = specs
+        self.contexts = specs.map(\.context)
         var size = 1
         while size < specs.count * 4 { size <<= 1 }
         var slots = [Int32](repeating: -1, count: size)
@@ -117,7 +120,7 @@ public struct KeywordTable: Sendable {
         while true {
             let s = Int(slots[h])
             if s < 0 { return -1 }
-            if specs[s].context == context {
+            if contexts[s] == context {
                 let name = nameBytes[s]
                 if name.count == b.count && name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }) {
                     return Int32(s)

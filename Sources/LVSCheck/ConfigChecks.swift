@@ -1,4 +1,3 @@
-import Dispatch
 import LVSModel
 
 /// The single-file rules that need the whole model of one config variant.
@@ -10,27 +9,7 @@ struct ConfigChecks {
 
     init(_ config: KeepalivedConfig) { self.config = config }
 
-    /// The virtual-server rules run on a second thread while the others run here when the
-    /// model is large; findings are merged in a fixed order, so output does not depend on it.
     mutating func run() -> DiagnosticBag {
-        let parallel = config.virtualServers.count >= 2000
-        var lvs = ConfigChecks(config)
-        let group = DispatchGroup()
-        if parallel {
-            let box = CheckBox(lvs)
-            DispatchQueue.global().async(group: group) { box.checks.virtualServers() }
-            runVRRPSide()
-            group.wait()
-            lvs = box.checks
-        } else {
-            runVRRPSide()
-            lvs.virtualServers()
-        }
-        diags.append(contentsOf: lvs.diags)
-        return diags
-    }
-
-    mutating func runVRRPSide() {
         requiredKeywords()
         vrrpValues()
         authentication()
@@ -41,6 +20,8 @@ struct ConfigChecks {
         strictMode()
         unicastSelfPeer()
         references()
+        virtualServers()
+        return diags
     }
 
     func strict(_ i: VRRPInstance) -> Bool {
@@ -177,9 +158,10 @@ struct ConfigChecks {
 
     mutating func vipClash() {
         var seen: [IPAddress: (String, SourceSpan)] = [:]
+        seen.reserveCapacity(config.instances.reduce(0) { $0 + $1.virtualIPs.count + $1.excludedVirtualIPs.count })
         for i in config.instances {
-            var mine = Set<IPAddress>()
-            for vip in i.virtualIPs + i.excludedVirtualIPs {
+            var mine = Set<IPAddress>(minimumCapacity: i.virtualIPs.count + i.excludedVirtualIPs.count)
+            for vip in [i.virtualIPs, i.excludedVirtualIPs].joined() {
                 let a = vip.prefix.address
                 if mine.contains(a) {
                     diags.add("vip-clash", .warning, "VIP \(a) is listed twice in vrrp_instance \(i.name.value)", at: vip.span)
@@ -432,10 +414,4 @@ struct ConfigChecks {
             }
         }
     }
-}
-
-/// Hands a ConfigChecks to the other thread and back; only one thread touches it at a time.
-private final class CheckBox: @unchecked Sendable {
-    var checks: ConfigChecks
-    init(_ c: ConfigChecks) { checks = c }
 }

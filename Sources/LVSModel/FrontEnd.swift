@@ -1,5 +1,3 @@
-import Dispatch
-
 /// One reading of a file: the model for one config id, and what the front end found.
 public struct ConfigVariant: Sendable {
     public var configID: String?
@@ -17,55 +15,12 @@ public enum FrontEnd {
         return first.1.map { parseOnce(file: file, sources: sources, configID: $0).0 }
     }
 
-    /// Files from this size on are lowered on a second thread while the parser reads on.
-    public static let pipelineThreshold = 1 << 20
-
-    static func parseOnce(file: SourceFile, sources: SourceManager, configID: String?,
-                          pipelined: Bool? = nil) -> (ConfigVariant, [String]) {
+    static func parseOnce(file: SourceFile, sources: SourceManager, configID: String?) -> (ConfigVariant, [String]) {
         let parser = ConfigParser(sources: sources, options: ParseOptions(configID: configID))
-        let lowering: Lowering
-        let parsed: ParseResult
-        if pipelined ?? (file.bytes.count >= pipelineThreshold) {
-            let pipeline = LoweringPipeline(Lowering(path: file.path, configID: configID))
-            parsed = parser.parse(file: file) { tree, roots in pipeline.submit(tree, roots) }
-            lowering = pipeline.finish()
-        } else {
-            var l = Lowering(path: file.path, configID: configID)
-            parsed = parser.parse(file: file) { tree, roots in l.lower(roots, of: tree) }
-            lowering = l
-        }
+        var lowering = Lowering(path: file.path, configID: configID)
+        let parsed = parser.parse(file: file) { tree, roots in lowering.lower(roots, of: tree) }
         var diags = parsed.diagnostics
         diags.append(contentsOf: lowering.diags)
         return (ConfigVariant(configID: configID, config: lowering.config, diagnostics: diags), parsed.conditionIDs)
-    }
-
-    /// Test hook: the same file read with and without the lowering thread.
-    public static func readForComparison(file: SourceFile, sources: SourceManager, pipelined: Bool) -> ConfigVariant {
-        parseOnce(file: file, sources: sources, configID: nil, pipelined: pipelined).0
-    }
-}
-
-/// Lowers the parser's chunks of complete top-level blocks on a serial queue, in order, while
-/// the parser goes on reading. The parser hands over its arrays with each chunk and starts new
-/// ones, so the two threads never share a mutable buffer. At most three chunks wait, which
-/// bounds the memory the parser can run ahead by.
-final class LoweringPipeline: @unchecked Sendable {
-    private var lowering: Lowering
-    private let queue = DispatchQueue(label: "lvsc.lowering")
-    private let slots = DispatchSemaphore(value: 3)
-
-    init(_ lowering: Lowering) { self.lowering = lowering }
-
-    func submit(_ tree: BlockTree, _ roots: ArraySlice<Int32>) {
-        slots.wait()
-        queue.async {
-            self.lowering.lower(roots, of: tree)
-            self.slots.signal()
-        }
-    }
-
-    func finish() -> Lowering {
-        queue.sync {}
-        return lowering
     }
 }
