@@ -109,48 +109,37 @@ public struct TrackReference: Sendable {
 public struct VirtualIP: Sendable {
     public var prefix: IPPrefix
     public var span: SourceSpan
-    /// dev/label/scope/brd, which most entries do not write, kept out of line.
-    var extras: Extras?
-
-    final class Extras: @unchecked Sendable {
-        var device: Located<String>?
-        var label: Located<String>?
-        var scope: Located<String>?
-        var broadcast: Located<String>?
-
-        func copy() -> Extras {
-            let e = Extras()
-            e.device = device; e.label = label; e.scope = scope; e.broadcast = broadcast
-            return e
-        }
-    }
+    /// dev/label/scope/brd, which most entries do not write.
+    var rare = Rare<VirtualIPRareFields>()
 
     public init(prefix: IPPrefix, span: SourceSpan) {
         self.prefix = prefix
         self.span = span
     }
 
-    private mutating func uniqueExtras() -> Extras {
-        if extras == nil { extras = Extras() } else if !isKnownUniquelyReferenced(&extras!) { extras = extras!.copy() }
-        return extras!
-    }
-
     public var device: Located<String>? {
-        get { extras?.device }
-        set { uniqueExtras().device = newValue }
+        get { rare.get { $0.device } }
+        set { rare.set { $0.device = newValue } }
     }
     public var label: Located<String>? {
-        get { extras?.label }
-        set { uniqueExtras().label = newValue }
+        get { rare.get { $0.label } }
+        set { rare.set { $0.label = newValue } }
     }
     public var scope: Located<String>? {
-        get { extras?.scope }
-        set { uniqueExtras().scope = newValue }
+        get { rare.get { $0.scope } }
+        set { rare.set { $0.scope = newValue } }
     }
     public var broadcast: Located<String>? {
-        get { extras?.broadcast }
-        set { uniqueExtras().broadcast = newValue }
+        get { rare.get { $0.broadcast } }
+        set { rare.set { $0.broadcast = newValue } }
     }
+}
+
+struct VirtualIPRareFields: RareFields {
+    var device: Located<String>?
+    var label: Located<String>?
+    var scope: Located<String>?
+    var broadcast: Located<String>?
 }
 
 public struct VRRPInstance: Sendable {
@@ -252,75 +241,64 @@ public struct VirtualServer: Sendable {
     public var schedulerWritten = false
     public var methodWritten = false
     public var span: SourceSpan
-    /// Keywords most virtual servers do not write, kept out of line.
-    var extras: Extras?
-
-    final class Extras: @unchecked Sendable {
-        var persistenceGranularity: Located<String>?
-        var persistenceEngine: Located<String>?
-        var schedulerFlags: [Located<String>] = []
-        var ops: Located<Bool>?
-        var quorum: Located<Int>?
-        var hysteresis: Located<Int>?
-        var sorryServer: Located<String>?
-        var virtualhost: Located<String>?
-        var defaultWeight: Located<Int>?
-
-        func copy() -> Extras {
-            let e = Extras()
-            e.persistenceGranularity = persistenceGranularity; e.persistenceEngine = persistenceEngine; e.schedulerFlags = schedulerFlags; e.ops = ops; e.quorum = quorum; e.hysteresis = hysteresis; e.sorryServer = sorryServer; e.virtualhost = virtualhost; e.defaultWeight = defaultWeight
-            return e
-        }
-    }
+    /// Keywords most virtual servers do not write.
+    var rare = Rare<VirtualServerRareFields>()
 
     public init(key: Located<VirtualServerKey>, span: SourceSpan) {
         self.key = key
         self.span = span
     }
 
-    private mutating func uniqueExtras() -> Extras {
-        if extras == nil { extras = Extras() } else if !isKnownUniquelyReferenced(&extras!) { extras = extras!.copy() }
-        return extras!
-    }
-
     public var persistenceGranularity: Located<String>? {
-        get { extras?.persistenceGranularity }
-        set { uniqueExtras().persistenceGranularity = newValue }
+        get { rare.get { $0.persistenceGranularity } }
+        set { rare.set { $0.persistenceGranularity = newValue } }
     }
     public var persistenceEngine: Located<String>? {
-        get { extras?.persistenceEngine }
-        set { uniqueExtras().persistenceEngine = newValue }
+        get { rare.get { $0.persistenceEngine } }
+        set { rare.set { $0.persistenceEngine = newValue } }
     }
     public var schedulerFlags: [Located<String>] {
-        get { extras?.schedulerFlags ?? [] }
-        set { uniqueExtras().schedulerFlags = newValue }
+        get { rare.get { $0.schedulerFlags } ?? [] }
+        set { rare.set { $0.schedulerFlags = newValue } }
     }
     public var ops: Located<Bool>? {
-        get { extras?.ops }
-        set { uniqueExtras().ops = newValue }
+        get { rare.get { $0.ops } }
+        set { rare.set { $0.ops = newValue } }
     }
     public var quorum: Located<Int>? {
-        get { extras?.quorum }
-        set { uniqueExtras().quorum = newValue }
+        get { rare.get { $0.quorum } }
+        set { rare.set { $0.quorum = newValue } }
     }
     public var hysteresis: Located<Int>? {
-        get { extras?.hysteresis }
-        set { uniqueExtras().hysteresis = newValue }
+        get { rare.get { $0.hysteresis } }
+        set { rare.set { $0.hysteresis = newValue } }
     }
     public var sorryServer: Located<String>? {
-        get { extras?.sorryServer }
-        set { uniqueExtras().sorryServer = newValue }
+        get { rare.get { $0.sorryServer } }
+        set { rare.set { $0.sorryServer = newValue } }
     }
     public var virtualhost: Located<String>? {
-        get { extras?.virtualhost }
-        set { uniqueExtras().virtualhost = newValue }
+        get { rare.get { $0.virtualhost } }
+        set { rare.set { $0.virtualhost = newValue } }
     }
     public var defaultWeight: Located<Int>? {
-        get { extras?.defaultWeight }
-        set { uniqueExtras().defaultWeight = newValue }
+        get { rare.get { $0.defaultWeight } }
+        set { rare.set { $0.defaultWeight = newValue } }
     }
 
     public var effectiveMethod: ForwardingMethod { method?.value ?? .nat }
+}
+
+struct VirtualServerRareFields: RareFields {
+    var persistenceGranularity: Located<String>?
+    var persistenceEngine: Located<String>?
+    var schedulerFlags: [Located<String>] = []
+    var ops: Located<Bool>?
+    var quorum: Located<Int>?
+    var hysteresis: Located<Int>?
+    var sorryServer: Located<String>?
+    var virtualhost: Located<String>?
+    var defaultWeight: Located<Int>?
 }
 
 public struct RealServer: Sendable {
@@ -329,60 +307,47 @@ public struct RealServer: Sendable {
     public var weight: Located<Int>?
     public var checkers = CheckerList()
     public var span: SourceSpan
-    /// Keywords most real servers do not write, kept out of line.
-    var extras: Extras?
-
-    final class Extras: @unchecked Sendable {
-        var method: Located<ForwardingMethod>?
-        var inhibitOnFailure: Located<Bool>?
-        var upperThreshold: Located<Int>?
-        var lowerThreshold: Located<Int>?
-        var notifyUp: Located<String>?
-        var notifyDown: Located<String>?
-
-        func copy() -> Extras {
-            let e = Extras()
-            e.method = method; e.inhibitOnFailure = inhibitOnFailure; e.upperThreshold = upperThreshold
-            e.lowerThreshold = lowerThreshold; e.notifyUp = notifyUp; e.notifyDown = notifyDown
-            return e
-        }
-    }
+    /// Keywords most real servers do not write.
+    var rare = Rare<RealServerRareFields>()
 
     public init(address: Located<IPAddress>, span: SourceSpan) {
         self.address = address
         self.span = span
     }
 
-    /// Copy-on-write access to the out-of-line keywords.
-    private mutating func uniqueExtras() -> Extras {
-        if extras == nil { extras = Extras() } else if !isKnownUniquelyReferenced(&extras!) { extras = extras!.copy() }
-        return extras!
-    }
-
     public var method: Located<ForwardingMethod>? {
-        get { extras?.method }
-        set { uniqueExtras().method = newValue }
+        get { rare.get { $0.method } }
+        set { rare.set { $0.method = newValue } }
     }
     public var inhibitOnFailure: Located<Bool>? {
-        get { extras?.inhibitOnFailure }
-        set { uniqueExtras().inhibitOnFailure = newValue }
+        get { rare.get { $0.inhibitOnFailure } }
+        set { rare.set { $0.inhibitOnFailure = newValue } }
     }
     public var upperThreshold: Located<Int>? {
-        get { extras?.upperThreshold }
-        set { uniqueExtras().upperThreshold = newValue }
+        get { rare.get { $0.upperThreshold } }
+        set { rare.set { $0.upperThreshold = newValue } }
     }
     public var lowerThreshold: Located<Int>? {
-        get { extras?.lowerThreshold }
-        set { uniqueExtras().lowerThreshold = newValue }
+        get { rare.get { $0.lowerThreshold } }
+        set { rare.set { $0.lowerThreshold = newValue } }
     }
     public var notifyUp: Located<String>? {
-        get { extras?.notifyUp }
-        set { uniqueExtras().notifyUp = newValue }
+        get { rare.get { $0.notifyUp } }
+        set { rare.set { $0.notifyUp = newValue } }
     }
     public var notifyDown: Located<String>? {
-        get { extras?.notifyDown }
-        set { uniqueExtras().notifyDown = newValue }
+        get { rare.get { $0.notifyDown } }
+        set { rare.set { $0.notifyDown = newValue } }
     }
+}
+
+struct RealServerRareFields: RareFields {
+    var method: Located<ForwardingMethod>?
+    var inhibitOnFailure: Located<Bool>?
+    var upperThreshold: Located<Int>?
+    var lowerThreshold: Located<Int>?
+    var notifyUp: Located<String>?
+    var notifyDown: Located<String>?
 }
 
 /// Connection keywords shared by the network checkers.
@@ -649,5 +614,28 @@ public struct CheckerList: RandomAccessCollection, Sendable {
 
     public mutating func append(_ c: Checker) {
         if first == nil { first = c } else { rest.append(c) }
+    }
+}
+
+/// Fields most blocks leave out, stored behind a `Rare` box.
+protocol RareFields: Sendable { init() }
+
+/// Copy-on-write storage for keywords most blocks leave out: nothing is allocated until one
+/// is written, so 40,000 real servers do not each carry room for fields they rarely use.
+struct Rare<Fields: RareFields>: Sendable {
+    private final class Box: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+    private var box: Box?
+
+    init() {}
+
+    @inline(__always)
+    func get<T>(_ read: (Fields) -> T?) -> T? { box.flatMap { read($0.fields) } }
+
+    mutating func set(_ write: (inout Fields) -> Void) {
+        if box == nil { box = Box(Fields()) } else if !isKnownUniquelyReferenced(&box!) { box = Box(box!.fields) }
+        write(&box!.fields)
     }
 }
