@@ -60,7 +60,26 @@ public final class ConfigParser {
     let pending = UnsafeMutablePointer<PendingToken>.allocate(capacity: 1024)
     var pendingCount = 0
 
-    deinit { pending.deallocate() }
+    /// What each byte means to the fast path: part of a word, a blank, a brace, a quote, the
+    /// start of a comment, or something only the general path handles ('$', '\\', NUL).
+    enum ByteClass {
+        static let word: UInt8 = 0, blank: UInt8 = 1, brace: UInt8 = 2, quote: UInt8 = 3, comment: UInt8 = 4, special: UInt8 = 5
+    }
+    let byteClass: UnsafeMutablePointer<UInt8> = {
+        let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        t.initialize(repeating: ByteClass.word, count: 256)
+        for b: UInt8 in [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D] { t[Int(b)] = ByteClass.blank }
+        t[0x7B] = ByteClass.brace; t[0x7D] = ByteClass.brace
+        t[0x22] = ByteClass.quote
+        t[0x23] = ByteClass.comment; t[0x21] = ByteClass.comment
+        t[0x24] = ByteClass.special; t[0x5C] = ByteClass.special; t[0] = ByteClass.special
+        return t
+    }()
+
+    deinit {
+        pending.deallocate()
+        byteClass.deallocate()
+    }
     let keywords = KeywordTable.shared
     /// Multi-line definitions being expanded, innermost last: one that refers to itself would
     /// double the output at every level.
@@ -192,45 +211,41 @@ public final class ConfigParser {
     func scanPlainLine(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         pendingCount = 0
         if end - start >= 1024 { return false }
+        let cls = byteClass
         var i = start
-        while i < end, isBlank(p[i]) { i += 1 }
+        while i < end, cls[Int(p[i])] == ByteClass.blank { i += 1 }
         if i == end { return true }
         let first = p[i]
         if first == 0x40 || first == 0x7E { return false }   // '@', '~'
         if first == 0x69, end - i >= 7, p[i + 1] == 0x6E, p[i + 2] == 0x63, p[i + 3] == 0x6C { return false } // "incl…"
         while i < end {
-            let c = p[i]
-            switch c {
-            case 0x20, 0x09, 0x0B, 0x0C, 0x0D:
+            switch cls[Int(p[i])] {
+            case ByteClass.blank:
                 i += 1
-            case 0x23, 0x21:                                   // '#', '!': comment
-                return true
-            case 0x24, 0x5C, 0:                                // '$', '\\', NUL
-                return false
-            case 0x7B, 0x7D:                                   // '{', '}'
-                push(PendingToken(kind: c, start: Int32(i), end: Int32(i + 1)))
+            case ByteClass.word:
+                var j = i + 1
+                while j < end, cls[Int(p[j])] == ByteClass.word { j += 1 }
+                if j < end, cls[Int(p[j])] == ByteClass.special { return false }
+                push(PendingToken(kind: 0, start: Int32(i), end: Int32(j)))
+                i = j
+            case ByteClass.brace:
+                push(PendingToken(kind: p[i], start: Int32(i), end: Int32(i + 1)))
                 i += 1
-            case 0x22:                                         // quoted word
+            case ByteClass.quote:
                 var j = i + 1
                 while j < end {
                     let d = p[j]
                     if d == 0x22 { break }
-                    if d == 0x24 || d == 0x5C || d == 0 { return false }
+                    if cls[Int(d)] == ByteClass.special { return false }
                     j += 1
                 }
                 if j == end { return false }                   // unterminated: the general path reports it
                 push(PendingToken(kind: 0x22, start: Int32(i), end: Int32(j + 1)))
                 i = j + 1
-            default:
-                var j = i + 1
-                while j < end {
-                    let d = p[j]
-                    if isBlank(d) || d == 0x22 || d == 0x7B || d == 0x7D || d == 0x23 || d == 0x21 { break }
-                    if d == 0x24 || d == 0x5C || d == 0 { return false }
-                    j += 1
-                }
-                push(PendingToken(kind: 0, start: Int32(i), end: Int32(j)))
-                i = j
+            case ByteClass.comment:
+                return true
+            default:                                           // '$', '\\', NUL
+                return false
             }
         }
         return true
