@@ -213,8 +213,11 @@ extension Lowering {
         let whole = blockSpan(n)
         var conn = CheckConnection()
         var timing = CheckTiming()
-        var http = HTTPCheck(), misc = MiscCheck(), smtp = SMTPCheck(), dns = DNSCheck(), udp = UDPCheck()
-        var file = FileCheck(), bfd = BFDCheck()
+        // Only the fields of this checker's own kind are ever set (the table keeps the others
+        // out of its context), so the kind's struct is created on first use: most real servers
+        // have a TCP_CHECK and should not build and destroy six other structs each.
+        var http: HTTPCheck?, misc: MiscCheck?, smtp: SMTPCheck?, dns: DNSCheck?, udp: UDPCheck?
+        var file: FileCheck?, bfd: BFDCheck?
         for c in tree.children(n) {
             guard let s = spec(c, ctx) else { continue }
             // Checker contexts share keyword names; one switch on the name serves them all.
@@ -231,40 +234,48 @@ extension Lowering {
             case .delayBeforeRetry: timing.delayBeforeRetry = decimal(c, s)
             case .warmup: timing.warmup = decimal(c, s)
             case .delayLoop: timing.delayLoop = decimal(c, s)
-            case .alpha: timing.alpha = flag(c); bfd.alpha = timing.alpha
+            case .alpha:
+                timing.alpha = flag(c)
+                if ctx == .BFD_CHECK { bfd = bfd ?? BFDCheck(); bfd!.alpha = timing.alpha }
             case .logAllFailures: timing.logAllFailures = flag(c)
-            case .url: http.urls.append(url(c))
-            case .virtualhost: http.virtualhost = string(c)
-            case .httpProtocol: http.httpProtocol = string(c)
-            case .miscPath: misc.path = joined(c)
-            case .miscTimeout: misc.timeout = int(c, s)
-            case .miscDynamic: misc.dynamic = Located(true, keywordSpan(c))
-            case .user: misc.user = joined(c)
-            case .heloName: smtp.heloName = string(c)
+            case .url:
+                let u = url(c)
+                http = http ?? HTTPCheck(); http!.urls.append(u)
+            case .virtualhost: let v = string(c); http = http ?? HTTPCheck(); http!.virtualhost = v
+            case .httpProtocol: let v = string(c); http = http ?? HTTPCheck(); http!.httpProtocol = v
+            case .miscPath: let v = joined(c); misc = misc ?? MiscCheck(); misc!.path = v
+            case .miscTimeout: let v = int(c, s); misc = misc ?? MiscCheck(); misc!.timeout = v
+            case .miscDynamic: misc = misc ?? MiscCheck(); misc!.dynamic = Located(true, keywordSpan(c))
+            case .user: let v = joined(c); misc = misc ?? MiscCheck(); misc!.user = v
+            case .heloName: let v = string(c); smtp = smtp ?? SMTPCheck(); smtp!.heloName = v
             case .host: checkBlock(c, .smtp_host)
-            case .type: dns.queryType = string(c)
-            case .name: if ctx == .DNS_CHECK { dns.name = string(c) } else { bfd.name = string(c) }
-            case .payload: udp.payload = string(c)
-            case .requireReply: udp.requireReply = string(c) ?? Located("", keywordSpan(c))
-            case .minReplyLength: udp.minReplyLength = int(c, s)
-            case .maxReplyLength: udp.maxReplyLength = int(c, s)
-            case .trackFile: file.trackFile = string(c)
-            case .weight: file.weight = int(c, s)
-            default: break
+            case .type: let v = string(c); dns = dns ?? DNSCheck(); dns!.queryType = v
+            case .name:
+                let v = string(c)
+                if ctx == .DNS_CHECK { dns = dns ?? DNSCheck(); dns!.name = v } else { bfd = bfd ?? BFDCheck(); bfd!.name = v }
+            case .payload: let v = string(c); udp = udp ?? UDPCheck(); udp!.payload = v
+            case .requireReply:
+                let v = string(c) ?? Located("", keywordSpan(c))
+                udp = udp ?? UDPCheck(); udp!.requireReply = v
+            case .minReplyLength: let v = int(c, s); udp = udp ?? UDPCheck(); udp!.minReplyLength = v
+            case .maxReplyLength: let v = int(c, s); udp = udp ?? UDPCheck(); udp!.maxReplyLength = v
+            case .trackFile: let v = string(c); file = file ?? FileCheck(); file!.trackFile = v
+            case .weight: let v = int(c, s); file = file ?? FileCheck(); file!.weight = v
             }
         }
         switch ctx {
         case .TCP_CHECK: return .tcp(TCPCheck(connection: conn, timing: timing), whole)
         case .HTTP_GET:
-            http.connection = conn; http.timing = timing
-            return .http(http, ssl: ssl, whole)
-        case .MISC_CHECK: misc.timing = timing; return .misc(misc, whole)
-        case .SMTP_CHECK: smtp.connection = conn; smtp.timing = timing; return .smtp(smtp, whole)
-        case .DNS_CHECK: dns.connection = conn; dns.timing = timing; return .dns(dns, whole)
-        case .UDP_CHECK: udp.connection = conn; udp.timing = timing; return .udp(udp, whole)
+            var h = http ?? HTTPCheck()
+            h.connection = conn; h.timing = timing
+            return .http(h, ssl: ssl, whole)
+        case .MISC_CHECK: var m = misc ?? MiscCheck(); m.timing = timing; return .misc(m, whole)
+        case .SMTP_CHECK: var m = smtp ?? SMTPCheck(); m.connection = conn; m.timing = timing; return .smtp(m, whole)
+        case .DNS_CHECK: var d = dns ?? DNSCheck(); d.connection = conn; d.timing = timing; return .dns(d, whole)
+        case .UDP_CHECK: var u = udp ?? UDPCheck(); u.connection = conn; u.timing = timing; return .udp(u, whole)
         case .PING_CHECK: return .ping(PingCheck(connection: conn, timing: timing), whole)
-        case .FILE_CHECK: return .file(file, whole)
-        case .BFD_CHECK: return .bfd(bfd, whole)
+        case .FILE_CHECK: return .file(file ?? FileCheck(), whole)
+        case .BFD_CHECK: return .bfd(bfd ?? BFDCheck(), whole)
         default: return nil
         }
     }

@@ -30,8 +30,8 @@ func runLVSC(_ args: [String], stdin: Data? = nil, env: [String: String?] = [:],
     defer { try? FileManager.default.removeItem(at: tmp) }
     let paths = ["in", "out", "err"].map { tmp.appendingPathComponent($0) }
     try (stdin ?? Data()).write(to: paths[0])
-    FileManager.default.createFile(atPath: paths[1].path, contents: nil)
-    FileManager.default.createFile(atPath: paths[2].path, contents: nil)
+    _ = FileManager.default.createFile(atPath: paths[1].path, contents: nil)
+    _ = FileManager.default.createFile(atPath: paths[2].path, contents: nil)
     p.standardInput = try FileHandle(forReadingFrom: paths[0])
     p.standardOutput = try FileHandle(forWritingTo: paths[1])
     p.standardError = try FileHandle(forWritingTo: paths[2])
