@@ -53,6 +53,7 @@ public final class ConfigParser {
     var generated = 0
     var generatorOverflow = false
     var consumer: RootConsumer?
+    var current: (file: UInt32, bytes: UnsafeBufferPointer<UInt8>)?
     /// Words and braces of the line being scanned by the fast path.
     struct PendingToken { var kind: UInt8; var start: Int32; var end: Int32 }
     /// A line has at most 1024 bytes (longer ones go the general path), so at most 1024 tokens:
@@ -148,6 +149,11 @@ public final class ConfigParser {
         let fid = UInt32(file.id)
         bytes.withUnsafeBufferPointer { p in
             guard let base = p.baseAddress else { return }
+            // The file being read, for keyword lookups in `endStatement` (restored after an
+            // include, which reads another file in between).
+            let outer = current
+            current = (fid, p)
+            defer { current = outer }
             let n = p.count
             var start = 0
             while start < n {

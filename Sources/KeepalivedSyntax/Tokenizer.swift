@@ -83,7 +83,9 @@ extension ConfigParser {
         if parentContext != 0xFF, let context = ContextID(rawValue: parentContext) {
             let kw = tree.tokens[statementStart].text
             let found: Int32
-            if kw.buffer == BlockTree.scratchBuffer {
+            if let cur = current, kw.buffer == cur.file {
+                found = keywords.lookupIndex(context, UnsafeBufferPointer(rebasing: cur.bytes[Int(kw.offset)..<Int(kw.offset + kw.length)]))
+            } else if kw.buffer == BlockTree.scratchBuffer {
                 found = tree.scratch.withUnsafeBufferPointer { keywords.lookupIndex(context, UnsafeBufferPointer(rebasing: $0[Int(kw.offset)..<Int(kw.offset + kw.length)])) }
             } else {
                 found = tree.buffers[Int(kw.buffer)].withUnsafeBufferPointer { keywords.lookupIndex(context, UnsafeBufferPointer(rebasing: $0[Int(kw.offset)..<Int(kw.offset + kw.length)])) }
