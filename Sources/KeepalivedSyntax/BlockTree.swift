@@ -106,6 +106,4 @@ public struct BlockTree: Sendable {
             return n
         }
     }
-
-    public func string(_ n: Node) -> String { string(keyword(n)) }
 }

@@ -137,11 +137,6 @@ public struct KeywordTable: Sendable {
         lookup(context, Array(name.utf8)[...])
     }
 
-    /// All specs of a context (canonical names and aliases).
-    public func keywords(in context: ContextID) -> [KeywordSpec] {
-        KeywordTable.specs.filter { $0.context == context }
-    }
-
     /// Every spec with this name, in any context (for `lvsc explain KEYWORD`).
     public func all(named name: String) -> [KeywordSpec] {
         KeywordTable.specs.filter { $0.name == name }
