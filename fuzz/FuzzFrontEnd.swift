@@ -28,5 +28,13 @@ public func fuzzFrontEnd(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = DiagnosticRenderer(sources: sources, rules: [], color: true, toolVersion: "fuzz").render(diags, format: format)
     }
     _ = ModelJSON(sources: sources).config(lowering.config).rendered()
+    // The same bytes as a cluster.txt whose every director runs the config just read, through
+    // the inventory and cluster rules.
+    let inventory = InventoryParser.parse(sources.add(path: "fuzz-cluster.txt", bytes: bytes))
+    let variant = ConfigVariant(configID: nil, config: lowering.config, diagnostics: DiagnosticBag())
+    let directors = inventory.hosts.filter(\.isDirector).map { ClusterDirector(host: $0, configPath: "fuzz.conf", variant: variant) }
+    let cluster = Cluster(name: "fuzz", inventory: inventory, directors: directors)
+    let clusterDiags = ClusterLinter(sources: sources).lint(cluster).diagnostics
+    _ = DiagnosticRenderer(sources: sources, rules: [], color: false, toolVersion: "fuzz").render(clusterDiags, format: .json)
     return 0
 }

@@ -13,6 +13,7 @@ done
 swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name LVSFuzz \
     -enforce-exclusivity=unchecked .fuzz/src/*.swift fuzz/FuzzFrontEnd.swift -o .fuzz/fuzz-front-end
 find Fixtures -name '*.conf' -exec cp {} .fuzz/corpus/ \; 2>/dev/null || true
+n=0; for f in $(find Fixtures -name cluster.txt); do n=$((n + 1)); cp "$f" ".fuzz/corpus/cluster-$n.txt"; done
 for f in Fixtures/rules/*/bad.conf; do cp "$f" ".fuzz/corpus/$(basename "$(dirname "$f")")-bad.conf"; done
 cp /dev/null .fuzz/fuzz.log
 # Crash reporter off: swift-backtrace can hang on a crashing fuzz target.

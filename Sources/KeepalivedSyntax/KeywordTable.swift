@@ -161,7 +161,7 @@ public struct KeywordTable: Sendable {
 }
 
 /// Levenshtein distance with case differences counting half, so `tcp_check` finds `TCP_CHECK`.
-func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+public func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
     if a.count > 64 || b.count > 64 { return Swift.max(a.count, b.count) }

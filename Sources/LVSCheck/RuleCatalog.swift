@@ -2,10 +2,23 @@ import LVSModel
 
 /// A lint rule: a stable id, its usual severity, a one-line summary and an explanation.
 public struct Rule: Sendable {
+    /// What a rule looks at: one keepalived.conf, the cluster (inventory and every director's
+    /// file), or both (one-file findings extended across the cluster).
+    public enum Scope: String, Sendable { case file, cluster, both }
+
     public let id: String
     public let severity: Severity
     public let summary: String
     public let explanation: String
+    public var scope: Scope = .file
+
+    public init(id: String, severity: Severity, summary: String, explanation: String, scope: Scope = .file) {
+        self.id = id
+        self.severity = severity
+        self.summary = summary
+        self.explanation = explanation
+        self.scope = scope
+    }
 
     public var descriptor: RuleDescriptor { RuleDescriptor(id: id, summary: summary, severity: severity) }
 }
@@ -74,7 +87,11 @@ public enum RuleCatalog {
              '192.168.100./24' is not an address; '/33' is longer than IPv4 allows; a
              virtual_server_group prefix with host bits set is refused by keepalived. A VIP with
              a prefix, by contrast, is an address on a subnet, so host bits are expected there.
-             """),
+             Across a cluster: a VIP on the director's LAN interface whose prefix does not contain
+             the director's own address (the kernel then routes a subnet the director is not on)
+             or whose length disagrees with the inventory's net=, and a director whose address is
+             outside its own net=.
+             """, scope: .both),
         Rule(id: "auth-pass-length", severity: .warning, summary: "auth_pass longer than 8 characters",
              explanation: """
              VRRPv2 carries at most 8 bytes of password. keepalived truncates a longer auth_pass
@@ -93,12 +110,16 @@ public enum RuleCatalog {
              Routers of one VRRP group share a VRID on a LAN; two different instances with the
              same VRID, address family and interface (and multicast group) treat each other's
              advertisements as their own group's, so one of them never becomes MASTER or both do.
-             """),
+             Across a cluster the key is the one Batfish uses: broadcast domain (the inventory's
+             net= or lan=), family, VRID and multicast group or unicast peer set. Two groups
+             (instances sharing no VIP) under one key, even from unrelated configs, clash.
+             """, scope: .both),
         Rule(id: "vip-clash", severity: .error, summary: "One virtual IP in two VRRP instances",
              explanation: """
              A VIP belongs to one VRRP group. Listed in two instances, it is added and removed by
-             both, and traffic follows whichever changed state last.
-             """),
+             both, and traffic follows whichever changed state last. Across a cluster: a VIP in
+             two different VRRP groups, or equal to some host's own address in cluster.txt.
+             """, scope: .both),
         Rule(id: "virtual-server-unowned", severity: .warning, summary: "A virtual_server address that no VRRP instance or static address holds",
              explanation: """
              IPVS only sees packets addressed to this host. A virtual_server on an address that
@@ -183,6 +204,111 @@ public enum RuleCatalog {
              SNMP/DBus settings are read, their keywords and addresses checked, and kept verbatim;
              lvsc's typed model does not cover them yet, so cluster checks and emitters ignore them.
              """),
+
+        // Inventory (cluster.txt) rules.
+        Rule(id: "inventory-syntax", severity: .error, summary: "A cluster.txt line that is not 'name mac class label service ip extra'",
+             explanation: """
+             Every host line of cluster.txt has seven whitespace-separated columns; the last is -
+             or key=value parameters joined by commas (Grammar/cluster-txt.md). A line with
+             fewer or more columns, a parameter without '=', or a parameter given twice is
+             reported. A director (a line with conf=) without iface= and net= is a warning: its
+             LAN is unknown, so the LAN rules cannot check it.
+             """, scope: .cluster),
+        Rule(id: "inventory-bad-mac", severity: .error, summary: "A MAC column that is not a MAC, or that disagrees with the LB class",
+             explanation: """
+             The mac column is six pairs of hex digits joined by colons. The all-zero MAC marks a
+             floating VIP (class LB, seed section 6): a VIP with a real MAC, or a host with the
+             zero MAC, makes monitoring treat the line as the wrong kind of thing.
+             """, scope: .cluster),
+        Rule(id: "inventory-bad-address", severity: .error, summary: "An ip column or net= parameter that does not parse",
+             explanation: """
+             The ip column is one IPv4 or IPv6 address; net= is a subnet with its prefix length
+             (192.0.2.0/24). A line whose address does not parse takes no part in the cluster
+             rules.
+             """, scope: .cluster),
+        Rule(id: "inventory-duplicate-name", severity: .error, summary: "Two cluster.txt lines with one host name",
+             explanation: """
+             Host names key the inventory: --host NAME, the config id of a director, monitoring.
+             A name listed twice makes the second line unreachable.
+             """, scope: .cluster),
+        Rule(id: "address-clash", severity: .error, summary: "Two cluster.txt lines with one address",
+             explanation: """
+             Two hosts (or a host and a floating VIP) with one address answer ARP for each
+             other's traffic; whichever answers last gets the packets.
+             """, scope: .cluster),
+        Rule(id: "inventory-duplicate-mac", severity: .warning, summary: "Two hosts with one MAC address",
+             explanation: """
+             Apart from the all-zero MAC of floating VIPs, two lines with one MAC are usually a
+             copied line: the switch delivers their frames to whichever port spoke last.
+             """, scope: .cluster),
+        Rule(id: "inventory-unknown-key", severity: .error, summary: "A key=value parameter cluster.txt does not define",
+             explanation: """
+             The extra column knows conf, iface, net, id and lan (Grammar/cluster-txt.md). An
+             unknown key is usually a typo of one of them, and the host then silently lacks the
+             parameter: a misspelt conf= makes a director a plain host.
+             """, scope: .cluster),
+        Rule(id: "inventory-conf", severity: .error, summary: "A director's conf= file that cannot be read",
+             explanation: """
+             conf= names the keepalived.conf a director runs, relative to cluster.txt's folder.
+             If it cannot be read, none of that director's checks run.
+             """, scope: .cluster),
+        // Cluster rules.
+        Rule(id: "master-backup-mismatch", severity: .error, summary: "Directors of one VRRP group without one clear MASTER and distinct priorities",
+             explanation: """
+             Directors whose instances share a VRID, family and LAN (and a VIP) are one VRRP
+             group. It needs exactly one initial MASTER with the highest priority, or all BACKUP
+             with distinct priorities. Two MASTERs settle by priority and then by address; a
+             BACKUP above the MASTER takes over at start-up; equal priorities leave the choice of
+             master to the primary addresses; priority 255 belongs only to the director that owns
+             the VIP as its own address.
+             """, scope: .cluster),
+        Rule(id: "peer-config-drift", severity: .error, summary: "Directors of one VRRP group whose files differ where they must agree",
+             explanation: """
+             The seed's rule: the directors' files "should all be identical, except that the
+             master server should specify master status". After a failover the backup serves
+             what its own file says, so every VIP, advert_int, VRRP version, authentication,
+             virtual_server, real_server, weight and checker parameter must match the master's.
+             state, priority, unicast_src_ip/unicast_peer, router_id and notify scripts are meant
+             to differ and are not compared. Each finding points at both files' lines.
+             """, scope: .cluster),
+        Rule(id: "vip-not-in-inventory", severity: .warning, summary: "A VIP without an LB line in cluster.txt",
+             explanation: """
+             Seed section 6: every floating VIP gets a line 'NAME 00:00:00:00:00:00 LB LABEL
+             SERVICE ADDRESS -' so that monitoring checks it on whichever director holds it. A
+             VIP without one is never monitored.
+             """, scope: .cluster),
+        Rule(id: "inventory-vip-unused", severity: .warning, summary: "An LB line whose address no director carries",
+             explanation: """
+             A floating VIP in cluster.txt that is in no director's virtual_ipaddress (nor a
+             standalone director's virtual_server) is held by nobody: monitoring reports it down,
+             or the line is left over from a retired service.
+             """, scope: .cluster),
+        Rule(id: "dr-not-same-lan", severity: .error, summary: "A direct-routing real server outside the director's LAN",
+             explanation: """
+             Seed section 7: with DR the director only rewrites the destination MAC, so a real
+             server must be on the director's own LAN (net= in the inventory). One outside it is
+             never reached; use TUN or NAT for those.
+             """, scope: .cluster),
+        Rule(id: "real-server-unknown", severity: .warning, summary: "A real server address that is not in cluster.txt",
+             explanation: """
+             Real servers are the hosts the configurations name. One missing from the inventory
+             gets no monitoring and no rc.final block (its VIP on lo and ARP sysctls), which for
+             DR means it drops or mis-answers the VIP's traffic.
+             """, scope: .cluster),
+        Rule(id: "router-id-duplicate", severity: .warning, summary: "Two directors with one router_id (or 1.x lvs_id)",
+             explanation: """
+             router_id names the machine in notification mails, SNMP and logs. The seed's
+             template gives every director the same lvs_id; with one id, mails and logs of the
+             directors cannot be told apart. (keepalived 2.x ignores lvs_id and uses the host
+             name, but 1.x and lvsc read it.)
+             """, scope: .cluster),
+        Rule(id: "unicast-peer-mismatch", severity: .error, summary: "Unicast peers that do not list each other, or list themselves",
+             explanation: """
+             With unicast VRRP every director sends its adverts to the addresses in its
+             unicast_peer block and accepts adverts only from them. A director missing from a
+             peer's list has its adverts dropped, so both become MASTER; a director listing its
+             own address talks to itself; a peer that is no director is a stale address.
+             """, scope: .cluster),
     ]
 
     public static func rule(_ id: String) -> Rule? { all.first { $0.id == id } }

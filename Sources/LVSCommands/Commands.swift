@@ -27,6 +27,11 @@ public struct CommandOutput {
 
 public struct LintOptions {
     public var paths: [String]
+    /// cluster.txt: lint every director it names and the cluster rules.
+    public var inventory: String?
+    /// Lint each file as part of the cluster whose cluster.txt is in its folder or above
+    /// (the pre-commit hook: a change to one director's file re-checks its whole cluster).
+    public var findInventory = false
     public var format: DiagnosticFormat = .text
     public var configID: String?
     public var werror = false
@@ -41,15 +46,69 @@ public enum LintCommand {
     /// Results live until the process exits: a CLI need not spend a tenth of its run freeing a
     /// model of 50,000 objects it is about to drop anyway.
     nonisolated(unsafe) static var keptUntilExit: [FileLintResult] = []
+    nonisolated(unsafe) static var clustersKeptUntilExit: [ClusterLintResult] = []
+
+    /// With neither files nor --inventory, a cluster.txt in the current folder is the cluster.
+    public static func defaultInventory(paths: [String], inventory: String?) -> String? {
+        if inventory != nil || !paths.isEmpty { return inventory }
+        return access("cluster.txt", F_OK) == 0 ? "cluster.txt" : nil
+    }
+
+    /// The cluster.txt in a file's folder or the nearest one above it (relative paths stay
+    /// below the current folder).
+    static func nearestInventory(of path: String) -> String? {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if parts.last == "cluster.txt" { return path }
+        parts.removeLast()
+        while true {
+            let folder = parts.joined(separator: "/")
+            let candidate = folder.isEmpty ? (path.hasPrefix("/") ? "/cluster.txt" : "cluster.txt") : folder + "/cluster.txt"
+            if access(candidate, F_OK) == 0 { return candidate }
+            if parts.isEmpty || (parts.count == 1 && parts[0].isEmpty) { return nil }
+            parts.removeLast()
+        }
+    }
+
+    static func realPath(_ p: String) -> String {
+        guard let r = realpath(p, nil) else { return p }
+        defer { free(r) }
+        return String(cString: r)
+    }
 
     public static func run(_ options: LintOptions) -> CommandOutput {
+        var options = options
+        var inventories: [String] = options.inventory.map { [$0] } ?? []
+        if options.findInventory {
+            for p in options.paths {
+                if let inv = nearestInventory(of: p), !inventories.map(realPath).contains(realPath(inv)) { inventories.append(inv) }
+            }
+            // cluster.txt itself is linted as the inventory, not as a keepalived.conf.
+            options.paths = options.paths.filter { !$0.hasSuffix("cluster.txt") }
+        }
         var out = CommandOutput()
         let sources = SourceManager()
         let linter = Linter(sources: sources)
         var all: [Diagnostic] = []
         var unreadable = false
         var dropped = 0, droppedErrors = 0, droppedWarnings = 0
-        for path in options.paths {
+        var clusterFiles = Set<String>()
+        for inventory in inventories {
+            switch ClusterLoader.load(inventoryPath: inventory, sources: sources) {
+            case .failure(let e):
+                out.stderr += "lvsc: cannot read inventory \(inventory): \(e.message)\n"
+                unreadable = true
+            case .success(let cluster):
+                let result = ClusterLinter(sources: sources).lint(cluster)
+                for f in sources.files { clusterFiles.insert(realPath(f.path)) }
+                all += result.diagnostics
+                clustersKeptUntilExit.append(result)
+                dropped += result.dropped
+                droppedErrors += result.droppedErrors
+                droppedWarnings += result.droppedWarnings
+            }
+        }
+        // A file the clusters already read (with its director's config id) is not linted again.
+        for path in options.paths where path == "-" || !clusterFiles.contains(realPath(path)) {
             switch ConfigParser.readAll(path) {
             case .failure(let e):
                 out.stderr += "lvsc: cannot read \(path == "-" ? "standard input" : path): \(e.message)\n"

@@ -20,6 +20,8 @@ struct LVSC: ParsableCommand {
         discussion: """
         Examples:
           lvsc lint /etc/keepalived/keepalived.conf
+          lvsc lint --inventory cluster.txt              # every director and the cluster rules
+          lvsc lint                                      # same, with ./cluster.txt
           lvsc lint --config-id lvs01 shared.conf        # read @lvs01 lines as keepalived -i lvs01
           lvsc lint --format sarif *.conf > lvsc.sarif   # for code scanning
           lvsc lint --format github keepalived.conf      # annotations in GitHub Actions
@@ -38,11 +40,16 @@ struct Lint: ParsableCommand {
         abstract: "Check keepalived.conf files (- reads standard input).",
         discussion: """
         Without --config-id, a file with @id lines is checked once per id it names, and each
-        finding says under which ids it holds.
+        finding says under which ids it holds. With --inventory (or with no arguments where a
+        cluster.txt is), every director's file is read with the director's name as config id
+        and the cluster rules run across all of them.
         """)
 
     @Argument(help: "keepalived.conf files; - for standard input")
-    var files: [String]
+    var files: [String] = []
+
+    @Option(help: "cluster.txt: lint every director it names (with its name as config id) and the cluster rules")
+    var inventory: String?
 
     @Option(help: "Output format: text, json, sarif or github")
     var format: DiagnosticFormat = .text
@@ -50,18 +57,23 @@ struct Lint: ParsableCommand {
     @Option(name: .customLong("config-id"), help: "keepalived's -i: which @id lines apply")
     var configID: String?
 
+    @Flag(name: .customLong("find-inventory"), help: "Lint each file as part of the cluster whose cluster.txt is in its folder or above (for pre-commit)")
+    var findInventory = false
+
     @Flag(help: "Treat warnings as errors for the exit code")
     var werror = false
 
     @Flag(name: .shortAndLong, help: "Hide notes")
     var quiet = false
 
-    func validate() throws {
-        if files.isEmpty { throw ValidationError("give at least one file (or - for standard input)") }
-    }
-
     func run() throws {
+        let inventory = LintCommand.defaultInventory(paths: files, inventory: inventory)
+        if files.isEmpty && inventory == nil {
+            throw ValidationError("give keepalived.conf files, --inventory cluster.txt, or run where a cluster.txt is")
+        }
         var o = LintOptions(paths: files)
+        o.inventory = inventory
+        o.findInventory = findInventory
         o.format = format
         o.configID = configID
         o.werror = werror

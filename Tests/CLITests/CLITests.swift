@@ -31,7 +31,7 @@ final class CLITests: XCTestCase {
         let missing = try lvsc(["lint", "/nonexistent/keepalived.conf"])
         XCTAssertEqual(missing.status, 2)
         XCTAssertTrue(missing.stderr.contains("cannot read /nonexistent/keepalived.conf"), missing.stderr)
-        XCTAssertEqual(try lvsc(["lint"]).status, 2)
+        XCTAssertEqual(try lvsc(["lint"]).status, 2, "no files and no cluster.txt in the repository root")
         XCTAssertEqual(try lvsc(["lint", "--format", "yaml", "x"]).status, 2)
         XCTAssertEqual(try lvsc(["frobnicate"]).status, 2)
         XCTAssertEqual(try lvsc(["lint", "Fixtures"]).status, 2, "a directory is unreadable input")

@@ -40,3 +40,36 @@ func runLVSC(_ args: [String], stdin: Data? = nil, env: [String: String?] = [:],
     return LVSCRun(stdout: String(decoding: try Data(contentsOf: paths[1]), as: UTF8.self),
                    stderr: String(decoding: try Data(contentsOf: paths[2]), as: UTF8.self), status: p.terminationStatus)
 }
+
+/// Runs a shell script in a folder, killed after `timeout` seconds so a stuck tool cannot hang
+/// the suite; output goes to files as in `runLVSC`.
+func sh(_ script: String, in dir: URL, env: [String: String] = [:], timeout: TimeInterval = 900) throws -> LVSCRun {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    p.arguments = ["-c", script]
+    p.currentDirectoryURL = dir
+    var environment = ProcessInfo.processInfo.environment
+    for (k, v) in env { environment[k] = v }
+    p.environment = environment
+    let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lvsc-sh-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: tmp) }
+    let out = tmp.appendingPathComponent("out"), err = tmp.appendingPathComponent("err")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    p.standardInput = FileHandle.nullDevice
+    p.standardOutput = try FileHandle(forWritingTo: out)
+    p.standardError = try FileHandle(forWritingTo: err)
+    try p.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while p.isRunning && Date() < deadline { usleep(100_000) }
+    if p.isRunning {
+        kill(-p.processIdentifier, SIGKILL)
+        p.terminate()
+        p.waitUntilExit()
+        XCTFail("timed out after \(Int(timeout)) s: \(script)")
+    }
+    p.waitUntilExit()
+    return LVSCRun(stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
+                   stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self), status: p.terminationStatus)
+}

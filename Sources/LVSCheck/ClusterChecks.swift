@@ -1,0 +1,492 @@
+import LVSModel
+
+/// Rules across all directors of an inventory: what no single keepalived ever sees.
+struct ClusterChecks {
+    let cluster: Cluster
+    let groups: VRRPGroups
+    /// Inventory line index by address.
+    let hostByAddress: [IPAddress: Int]
+    /// Global group number of every entry of `groups.instances`.
+    var groupOf: [Int] = []
+    var diags = DiagnosticBag(limit: 20_000)
+
+    init(_ cluster: Cluster) {
+        self.cluster = cluster
+        self.groups = VRRPGroups(cluster)
+        self.hostByAddress = cluster.hostIndex()
+        groupOf = Array(repeating: 0, count: groups.instances.count)
+        var n = 0
+        for b in groups.buckets {
+            for g in b.groups {
+                for i in g { groupOf[i] = n }
+                n += 1
+            }
+        }
+    }
+
+    mutating func run() -> DiagnosticBag {
+        for g in groups.sharedGroups {
+            masterBackup(g)
+            instanceDrift(g)
+        }
+        for b in groups.buckets where b.groups.count > 1 { duplicateVRID(b.key, b.groups) }
+        vips()
+        lanRules()
+        realServersKnown()
+        routerIDs()
+        unicastPeers()
+        serviceDrift()
+        return diags
+    }
+
+    // MARK: naming
+
+    func director(_ ci: ClusterInstance) -> ClusterDirector { cluster.directors[ci.director] }
+    func who(_ ci: ClusterInstance) -> String { "\(director(ci).name)'s vrrp_instance \(ci.instance.name.value)" }
+    func prioritySpan(_ i: VRRPInstance) -> SourceSpan { i.priority?.span ?? i.state?.span ?? i.name.span }
+    func describe(_ key: BucketKey) -> String {
+        "VRID \(key.vrid) (\(key.family == .inet ? "IPv4" : "IPv6"), LAN \(key.lan), \(key.transport))"
+    }
+
+    // MARK: master-backup-mismatch
+
+    mutating func masterBackup(_ g: [Int]) {
+        let members = g.map { groups.instances[$0] }
+        let masters = members.filter { $0.instance.effectiveState == .master }
+        let first = masters.first
+        for m in masters.dropFirst() {
+            diags.add("master-backup-mismatch", .error,
+                      "\(who(m)) and \(who(first!)) both start as MASTER of one VRRP group: the one with the lower priority (or address) drops back at once",
+                      at: m.instance.state?.span ?? prioritySpan(m.instance),
+                      hint: "make every director but one BACKUP",
+                      related: [RelatedLocation(span: first!.instance.state?.span ?? prioritySpan(first!.instance), message: "the other MASTER")])
+        }
+        if let m = first {
+            for b in members where b.instance.effectiveState == .backup && b.instance.effectivePriority > m.instance.effectivePriority {
+                diags.add("master-backup-mismatch", .error,
+                          "BACKUP \(who(b)) has priority \(b.instance.effectivePriority), above MASTER \(who(m)) with \(m.instance.effectivePriority): it takes over as soon as it hears the MASTER",
+                          at: prioritySpan(b.instance), hint: "give the MASTER the highest priority of its group",
+                          related: [RelatedLocation(span: prioritySpan(m.instance), message: "the MASTER's priority")])
+            }
+        }
+        var seen: [Int: ClusterInstance] = [:]
+        for c in members {
+            let p = c.instance.effectivePriority
+            if let other = seen[p] {
+                diags.add("master-backup-mismatch", .warning,
+                          "\(who(c)) and \(who(other)) both have priority \(p): which one is master is then decided by their primary addresses, not by the configuration",
+                          at: prioritySpan(c.instance), hint: "give each director of a VRRP group its own priority (e.g. MASTER 150, BACKUP 100)",
+                          related: [RelatedLocation(span: prioritySpan(other.instance), message: "the same priority")])
+            } else { seen[p] = c }
+        }
+        for c in members where c.instance.effectivePriority == 255 {
+            let own = director(c).host.address?.value
+            if own == nil || !c.instance.virtualIPs.contains(where: { $0.prefix.address == own }) {
+                diags.add("master-backup-mismatch", .error,
+                          "priority 255 is for the address owner, but none of \(who(c))'s VIPs is \(director(c).name)'s own address\(own.map { " \($0)" } ?? "")",
+                          at: prioritySpan(c.instance), hint: "use 254 or less; a non-owner at 255 answers for addresses it does not own")
+            }
+        }
+    }
+
+    // MARK: peer-config-drift (VRRP side)
+
+    /// The member others are compared with: the MASTER, else the highest priority.
+    func reference(_ g: [Int]) -> ClusterInstance {
+        let members = g.map { groups.instances[$0] }
+        return members.first { $0.instance.effectiveState == .master }
+            ?? members.max { $0.instance.effectivePriority < $1.instance.effectivePriority }!
+    }
+
+    mutating func instanceDrift(_ g: [Int]) {
+        let ref = reference(g)
+        for i in g {
+            let o = groups.instances[i]
+            if o.director == ref.director { continue }
+            compareVIPs(ref, o)
+            let ri = ref.instance, oi = o.instance
+            drift("advert_int", NumberParser.format(ri.advertInterval?.value ?? 1), ri.advertInterval?.span ?? ri.name.span,
+                  NumberParser.format(oi.advertInterval?.value ?? 1), oi.advertInterval?.span ?? oi.name.span, who(ref), who(o))
+            drift("VRRP version", String(version(ref)), ri.version?.span ?? ri.name.span,
+                  String(version(o)), oi.version?.span ?? oi.name.span, who(ref), who(o))
+            drift("auth_type", ri.authentication?.type?.value.rawValue ?? "none", ri.authentication?.type?.span ?? ri.authentication?.span ?? ri.name.span,
+                  oi.authentication?.type?.value.rawValue ?? "none", oi.authentication?.type?.span ?? oi.authentication?.span ?? oi.name.span, who(ref), who(o))
+            if let rp = ri.authentication?.password, let op = oi.authentication?.password, rp.value != op.value {
+                diags.add("peer-config-drift", .error, "\(who(o)) has another auth_pass than \(who(ref)): they discard each other's adverts and both become MASTER",
+                          at: op.span, related: [RelatedLocation(span: rp.span, message: "\(director(ref).name)'s auth_pass")])
+            }
+        }
+    }
+
+    func version(_ c: ClusterInstance) -> Int {
+        c.instance.version?.value ?? director(c).config?.globalDefs.vrrpVersion?.value ?? 2
+    }
+
+    mutating func compareVIPs(_ ref: ClusterInstance, _ o: ClusterInstance) {
+        var refVIPs: [IPAddress: VirtualIP] = [:]
+        for v in ref.instance.virtualIPs where refVIPs[v.prefix.address] == nil { refVIPs[v.prefix.address] = v }
+        var seen = Set<IPAddress>()
+        for v in o.instance.virtualIPs where seen.insert(v.prefix.address).inserted {
+            guard let r = refVIPs[v.prefix.address] else {
+                diags.add("peer-config-drift", .error, "VIP \(v.prefix.address) is on \(who(o)) but not on \(who(ref))", at: v.span,
+                          hint: "the directors of one VRRP group must carry the same virtual_ipaddress list",
+                          related: [RelatedLocation(span: ref.instance.name.span, message: "\(director(ref).name)'s instance")])
+                continue
+            }
+            if r.prefix.length != v.prefix.length || r.device?.value != v.device?.value || r.label?.value != v.label?.value {
+                diags.add("peer-config-drift", .error,
+                          "VIP \(v.prefix.address) is \(vipText(v)) on \(who(o)) but \(vipText(r)) on \(who(ref))", at: v.span,
+                          related: [RelatedLocation(span: r.span, message: "\(director(ref).name)'s line")])
+            }
+        }
+        for r in ref.instance.virtualIPs where !seen.contains(r.prefix.address) {
+            seen.insert(r.prefix.address)
+            diags.add("peer-config-drift", .error, "\(who(o)) lacks VIP \(r.prefix.address), which \(who(ref)) carries: after a failover it is not served",
+                      at: o.instance.name.span, hint: "copy the line into \(director(o).name)'s virtual_ipaddress block",
+                      related: [RelatedLocation(span: r.span, message: "\(director(ref).name)'s line")])
+        }
+    }
+
+    func vipText(_ v: VirtualIP) -> String {
+        var s = "\(v.prefix.address)/\(v.prefix.length)"
+        if let d = v.device { s += " dev \(d.value)" }
+        if let l = v.label { s += " label \(l.value)" }
+        return s
+    }
+
+    /// One value that must agree between two directors.
+    mutating func drift(_ what: String, _ rv: String, _ rspan: SourceSpan, _ ov: String, _ ospan: SourceSpan, _ refName: String, _ otherName: String) {
+        guard rv != ov else { return }
+        diags.add("peer-config-drift", .error, "\(what) is \(ov) on \(otherName) but \(rv) on \(refName)", at: ospan,
+                  related: [RelatedLocation(span: rspan, message: "\(refName): \(what) \(rv)")])
+    }
+
+    // MARK: duplicate-vrid
+
+    mutating func duplicateVRID(_ key: BucketKey, _ list: [[Int]]) {
+        for (k, g) in list.enumerated() where k > 0 {
+            let mine = g.map { groups.instances[$0] }
+            for earlier in list[..<k] {
+                let theirs = earlier.map { groups.instances[$0] }
+                // Two groups inside one director's file are the one-file rule's finding.
+                if !Set(mine.map(\.director)).isDisjoint(with: theirs.map(\.director)) { continue }
+                if key.transport == .unicast {
+                    let a = mine.reduce(into: Set<IPAddress>()) { $0.formUnion($1.unicastAddresses) }
+                    let b = theirs.reduce(into: Set<IPAddress>()) { $0.formUnion($1.unicastAddresses) }
+                    if a.isDisjoint(with: b) { continue }
+                }
+                let x = mine[0], y = theirs[0]
+                diags.add("duplicate-vrid", .error,
+                          "\(describe(key)) is used by two VRRP groups: \(who(x)) and \(who(y)) share no VIP, yet their adverts meet and both claim virtual MAC 00:00:5e:00:0\(key.family == .inet ? 1 : 2):\(hex2(key.vrid))",
+                          at: x.instance.virtualRouterID?.span ?? x.instance.name.span,
+                          hint: "give one group another virtual_router_id; if they are meant to be one group, their virtual_ipaddress lists have drifted apart",
+                          related: [RelatedLocation(span: y.instance.virtualRouterID?.span ?? y.instance.name.span, message: "the other group's virtual_router_id")])
+                break
+            }
+        }
+    }
+
+    func hex2(_ v: Int) -> String {
+        let h = Array("0123456789abcdef")
+        return String([h[(v >> 4) & 0xF], h[v & 0xF]])
+    }
+
+    // MARK: vip-clash, vip-not-in-inventory, inventory-vip-unused
+
+    mutating func vips() {
+        let hosts = cluster.inventory.hosts
+        var firstByVIP: [IPAddress: (group: Int, at: Int, vip: VirtualIP)] = [:]
+        for (i, ci) in groups.instances.enumerated() {
+            let own = director(ci).host.address?.value
+            for v in ci.instance.virtualIPs {
+                let a = v.prefix.address
+                if let e = firstByVIP[a] {
+                    let first = e.vip
+                    if e.group != groupOf[i] && groups.instances[e.at].director != ci.director {
+                        diags.add("vip-clash", .error, "VIP \(a) of \(who(ci)) is also a VIP of \(who(groups.instances[e.at])), another VRRP group",
+                                  at: v.span, hint: "two masters would answer ARP for it at once",
+                                  related: [RelatedLocation(span: first.span, message: "the other group's VIP")])
+                    }
+                } else { firstByVIP[a] = (groupOf[i], i, v) }
+                if let h = hostByAddress[a] {
+                    if !hosts[h].isFloatingVIP && a != own {
+                        diags.add("vip-clash", .error, "VIP \(a) of \(who(ci)) is host \(hosts[h].name.value)'s own address", at: v.span,
+                                  related: [RelatedLocation(span: hosts[h].address!.span, message: "\(hosts[h].name.value) in the inventory")])
+                    }
+                } else if a != own {
+                    diags.add("vip-not-in-inventory", .warning, "VIP \(a) of \(who(ci)) has no LB line in \(cluster.inventory.path), so monitoring never checks it",
+                              at: v.span, hint: "add: NAME 00:00:00:00:00:00 LB LABEL SERVICE \(a) -")
+                }
+            }
+        }
+        var used = Set(firstByVIP.keys)
+        for d in cluster.directors {
+            guard let c = d.config else { continue }
+            for s in c.staticAddresses { used.insert(s.prefix.address) }
+            for vs in c.virtualServers { if case .address(let a, _) = vs.key.value { used.insert(a) } }
+        }
+        for h in hosts where h.isFloatingVIP {
+            if let a = h.address, !used.contains(a.value) {
+                diags.add("inventory-vip-unused", .warning,
+                          "\(h.name.value) (\(a.value)) is a floating VIP in the inventory, but no director carries it: monitoring will report it down",
+                          at: a.span, hint: "add it to a vrrp_instance's virtual_ipaddress, or delete the line")
+            }
+        }
+    }
+
+    // MARK: bad-mask, dr-not-same-lan
+
+    mutating func lanRules() {
+        for d in cluster.directors {
+            guard let c = d.config, let net = d.host.subnet, let iface = d.host.interface, let own = d.host.address else { continue }
+            for inst in c.instances where (inst.interface?.value ?? c.globalDefs.defaultInterface?.value) == iface.value {
+                for v in inst.virtualIPs where v.prefix.explicitLength && v.prefix.address.family == own.value.family && (v.device == nil || v.device?.value == iface.value) {
+                    if !v.prefix.contains(own.value) {
+                        diags.add("bad-mask", .error,
+                                  "VIP \(v.prefix) on \(iface.value) does not contain \(d.name)'s address \(own.value): the kernel gets a route to a subnet the director is not on",
+                                  at: v.span, hint: "use the LAN's prefix length /\(net.value.length) (net=\(net.value)), or /\(v.prefix.address.maxPrefix)",
+                                  related: [RelatedLocation(span: net.span, message: "\(d.name)'s LAN in the inventory")])
+                    } else if v.prefix.length != net.value.length {
+                        diags.add("bad-mask", .warning,
+                                  "VIP \(v.prefix) has prefix length /\(v.prefix.length), but \(d.name)'s LAN is \(net.value)",
+                                  at: v.span, hint: "write /\(net.value.length) as the inventory says, or correct net= there",
+                                  related: [RelatedLocation(span: net.span, message: "\(d.name)'s LAN in the inventory")])
+                    }
+                }
+            }
+            for vs in c.virtualServers {
+                for rs in vs.realServers {
+                    let method = rs.method?.value ?? vs.effectiveMethod
+                    guard method == .directRouting, rs.address.value.family == net.value.address.family,
+                          !net.value.contains(rs.address.value) else { continue }
+                    diags.add("dr-not-same-lan", .error,
+                              "real server \(rs.address.value) is forwarded by direct routing but is outside \(d.name)'s LAN \(net.value): DR rewrites only the MAC, so the frame never reaches it",
+                              at: rs.address.span, hint: "put the real server on the director's LAN, or use lb_kind TUN or NAT",
+                              related: [RelatedLocation(span: net.span, message: "\(d.name)'s LAN in the inventory")])
+                }
+            }
+        }
+    }
+
+    // MARK: real-server-unknown
+
+    mutating func realServersKnown() {
+        for d in cluster.directors {
+            guard let c = d.config else { continue }
+            for vs in c.virtualServers {
+                for rs in vs.realServers where hostByAddress[rs.address.value] == nil {
+                    diags.add("real-server-unknown", .warning,
+                              "real server \(rs.address.value) of \(d.name) is not in \(cluster.inventory.path): no monitoring, no rc.final block",
+                              at: rs.address.span, hint: "add a host line for it")
+                }
+            }
+        }
+    }
+
+    // MARK: router-id-duplicate
+
+    mutating func routerIDs() {
+        var first: [String: ClusterDirector] = [:]
+        for d in cluster.directors {
+            guard let rid = d.config?.globalDefs.routerID else { continue }
+            if let other = first[rid.value] {
+                let keyword = d.config!.globalDefs.routerIDFromLegacyKeyword ? "lvs_id" : "router_id"
+                diags.add("router-id-duplicate", .warning,
+                          "\(d.name) and \(other.name) both have \(keyword) \(rid.value): notification mails and logs cannot tell them apart",
+                          at: rid.span, hint: "give each director its own router_id, e.g. its host name",
+                          related: [RelatedLocation(span: other.config!.globalDefs.routerID!.span, message: "\(other.name)'s router id")])
+            } else { first[rid.value] = d }
+        }
+    }
+
+    // MARK: unicast-peer-mismatch
+
+    mutating func unicastPeers() {
+        var directorByAddress: [IPAddress: Int] = [:]
+        for (k, d) in cluster.directors.enumerated() { if let a = d.host.address?.value { directorByAddress[a] = k } }
+        for ci in groups.instances where ci.transport == .unicast {
+            if let s = ci.sourceAddress, directorByAddress[s] == nil { directorByAddress[s] = ci.director }
+        }
+        for ci in groups.instances where ci.transport == .unicast {
+            let own = director(ci).host.address?.value
+            for p in ci.instance.unicastPeers {
+                if p.value == own && p.value != ci.instance.unicastSourceIP?.value {
+                    diags.add("unicast-peer-mismatch", .error, "\(who(ci)) lists its own address \(p.value) as a unicast peer", at: p.span,
+                              hint: "list only the other directors")
+                    continue
+                }
+                if p.value == ci.instance.unicastSourceIP?.value { continue } // the one-file rule's finding
+                guard let k = directorByAddress[p.value] else {
+                    diags.add("unicast-peer-mismatch", .warning, "unicast_peer \(p.value) of \(who(ci)) is no director of the inventory", at: p.span,
+                              hint: "a stale peer address: the adverts go nowhere")
+                    continue
+                }
+                let peer = groups.instances.first { $0.director == k && $0.vrid == ci.vrid && $0.family == ci.family && $0.transport == .unicast }
+                guard let peer else {
+                    diags.add("unicast-peer-mismatch", .error,
+                              "unicast_peer \(p.value) is \(cluster.directors[k].name), which has no unicast vrrp_instance with virtual_router_id \(ci.vrid)",
+                              at: p.span, related: [RelatedLocation(span: cluster.directors[k].host.conf!.span, message: "\(cluster.directors[k].name)'s configuration")])
+                    continue
+                }
+                if let s = ci.sourceAddress, !peer.instance.unicastPeers.contains(where: { $0.value == s }) {
+                    diags.add("unicast-peer-mismatch", .error,
+                              "\(who(ci)) sends to \(cluster.directors[k].name), but \(who(peer)) does not list \(s) among its unicast peers: it drops these adverts and becomes MASTER too",
+                              at: p.span, hint: "add 'unicast_peer { \(s) }' to \(cluster.directors[k].name)'s instance",
+                              related: [RelatedLocation(span: peer.instance.name.span, message: "\(cluster.directors[k].name)'s instance")])
+                }
+            }
+        }
+    }
+
+    // MARK: peer-config-drift (LVS side)
+
+    /// Directors that share a VRRP group serve the same services and must agree on them.
+    mutating func serviceDrift() {
+        var parent = Array(0..<cluster.directors.count)
+        func find(_ x: Int) -> Int { var x = x; while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }; return x }
+        var refOf: [Int: Int] = [:]
+        for g in groups.sharedGroups {
+            let ref = reference(g).director
+            for i in g { parent[find(groups.instances[i].director)] = find(ref) }
+        }
+        for g in groups.sharedGroups {
+            let root = find(groups.instances[g[0]].director)
+            if refOf[root] == nil { refOf[root] = reference(g).director }
+        }
+        for (k, _) in cluster.directors.enumerated() {
+            guard let ref = refOf[find(k)], ref != k else { continue }
+            compareServices(cluster.directors[ref], cluster.directors[k])
+        }
+    }
+
+    struct ServiceKey: Hashable {
+        var key: VirtualServerKey
+        var proto: IPProtocol
+    }
+
+    func serviceName(_ vs: VirtualServer) -> String {
+        var s = "virtual_server "
+        switch vs.key.value {
+        case .address(let a, let p): s += p.map { "\(a) \($0)" } ?? "\(a)"
+        case .fwmark(let m): s += "fwmark \(m)"
+        case .group(let g): s += "group \(g)"
+        }
+        return s
+    }
+
+    mutating func compareServices(_ ref: ClusterDirector, _ other: ClusterDirector) {
+        guard let rc = ref.config, let oc = other.config else { return }
+        var refIndex: [ServiceKey: Int] = [:]
+        refIndex.reserveCapacity(rc.virtualServers.count)
+        for (i, vs) in rc.virtualServers.enumerated() {
+            let k = ServiceKey(key: vs.key.value, proto: vs.proto?.value ?? .tcp)
+            if refIndex[k] == nil { refIndex[k] = i }
+        }
+        var matched = Array(repeating: false, count: rc.virtualServers.count)
+        for vs in oc.virtualServers {
+            let k = ServiceKey(key: vs.key.value, proto: vs.proto?.value ?? .tcp)
+            guard let i = refIndex[k] else {
+                diags.add("peer-config-drift", .error, "\(serviceName(vs)) is on \(other.name) but not on \(ref.name): after a failover it is not served",
+                          at: vs.key.span, hint: "the directors of one VRRP group must carry the same virtual servers",
+                          related: [RelatedLocation(span: ref.host.conf!.span, message: "\(ref.name)'s configuration")])
+                continue
+            }
+            if matched[i] { continue }
+            matched[i] = true
+            let r = rc.virtualServers[i]
+            let context = "\(serviceName(vs))"
+            diffFields(r.parameterFields, vs.parameterFields, refBlock: r.key.span, otherBlock: vs.key.span,
+                       refName: ref.name, otherName: other.name, context: context)
+            compareRealServers(r, vs, ref.name, other.name, context)
+        }
+        for (i, r) in rc.virtualServers.enumerated() where !matched[i] {
+            diags.add("peer-config-drift", .error, "\(serviceName(r)) is on \(ref.name) but not on \(other.name): after a failover it is not served",
+                      at: r.key.span, hint: "copy the block into \(other.configPath)",
+                      related: [RelatedLocation(span: other.host.conf!.span, message: "\(other.name)'s configuration")])
+        }
+    }
+
+    struct RealServerKey: Hashable {
+        var address: IPAddress
+        var port: Int?
+    }
+
+    func rsName(_ rs: RealServer) -> String {
+        rs.port.map { "real_server \(rs.address.value) \($0.value)" } ?? "real_server \(rs.address.value)"
+    }
+
+    mutating func compareRealServers(_ r: VirtualServer, _ o: VirtualServer, _ refName: String, _ otherName: String, _ context: String) {
+        // Most services have a handful of real servers: a scan beats building a dictionary.
+        var index: [RealServerKey: Int] = [:]
+        let small = r.realServers.count <= 16
+        if !small {
+            for (i, rs) in r.realServers.enumerated() {
+                let k = RealServerKey(address: rs.address.value, port: rs.port?.value)
+                if index[k] == nil { index[k] = i }
+            }
+        }
+        func find(_ rs: RealServer) -> Int? {
+            if !small { return index[RealServerKey(address: rs.address.value, port: rs.port?.value)] }
+            return r.realServers.firstIndex { $0.address.value == rs.address.value && $0.port?.value == rs.port?.value }
+        }
+        var matched = Array(repeating: false, count: r.realServers.count)
+        for rs in o.realServers {
+            guard let i = find(rs) else {
+                diags.add("peer-config-drift", .error, "\(context): \(rsName(rs)) is on \(otherName) but not on \(refName)",
+                          at: rs.address.span, related: [RelatedLocation(span: r.key.span, message: "\(refName)'s \(context)")])
+                continue
+            }
+            if matched[i] { continue }
+            matched[i] = true
+            let rr = r.realServers[i]
+            let ctx = "\(context), \(rsName(rs))"
+            diffFields(rr.parameterFields, rs.parameterFields, refBlock: rr.address.span, otherBlock: rs.address.span,
+                       refName: refName, otherName: otherName, context: ctx)
+            let rk = rr.checkers.map(\.keyword), ok = rs.checkers.map(\.keyword)
+            if rk != ok {
+                diags.add("peer-config-drift", .error,
+                          "\(ctx): checked by \(ok.isEmpty ? "nothing" : ok.joined(separator: ", ")) on \(otherName) but by \(rk.isEmpty ? "nothing" : rk.joined(separator: ", ")) on \(refName)",
+                          at: rs.checkers.first?.span ?? rs.address.span,
+                          related: [RelatedLocation(span: rr.checkers.first?.span ?? rr.address.span, message: "\(refName)'s checker")])
+                continue
+            }
+            for (a, b) in zip(rr.checkers, rs.checkers) {
+                diffFields(a.fields, b.fields, refBlock: a.span, otherBlock: b.span,
+                           refName: refName, otherName: otherName, context: "\(ctx), \(b.keyword)")
+            }
+        }
+        for (i, rr) in r.realServers.enumerated() where !matched[i] {
+            diags.add("peer-config-drift", .error, "\(context): \(rsName(rr)) is on \(refName) but not on \(otherName)",
+                      at: o.key.span, hint: "copy the real_server block from \(refName)",
+                      related: [RelatedLocation(span: rr.address.span, message: "\(refName)'s real_server")])
+        }
+    }
+
+    /// Keyword by keyword: one finding per keyword whose values differ.
+    mutating func diffFields(_ ref: [ModelField], _ other: [ModelField], refBlock: SourceSpan, otherBlock: SourceSpan,
+                             refName: String, otherName: String, context: String) {
+        if ref.count == other.count && zip(ref, other).allSatisfy({ $0.keyword == $1.keyword && $0.value == $1.value }) { return }
+        func values(_ fs: [ModelField], _ k: String) -> (String, SourceSpan)? {
+            let matching = fs.filter { $0.keyword == k }
+            guard let first = matching.first else { return nil }
+            return (matching.map(\.value).joined(separator: " "), first.span)
+        }
+        var keywords: [String] = []
+        for f in ref + other where !keywords.contains(f.keyword) { keywords.append(f.keyword) }
+        for k in keywords {
+            let rv = values(ref, k), ov = values(other, k)
+            switch (rv, ov) {
+            case let ((r, rs)?, (o, os)?) where r != o:
+                diags.add("peer-config-drift", .error, "\(context): \(k) is \(o) on \(otherName) but \(r) on \(refName)", at: os,
+                          related: [RelatedLocation(span: rs, message: "\(refName): \(k) \(r)")])
+            case let ((r, rs)?, nil):
+                diags.add("peer-config-drift", .error, "\(context): \(otherName) does not set \(k), \(refName) sets \(k) \(r)", at: otherBlock,
+                          related: [RelatedLocation(span: rs, message: "\(refName): \(k) \(r)")])
+            case let (nil, (o, os)?):
+                diags.add("peer-config-drift", .error, "\(context): \(otherName) sets \(k) \(o), \(refName) does not", at: os,
+                          related: [RelatedLocation(span: refBlock, message: "\(refName)'s block")])
+            default: break
+            }
+        }
+    }
+}

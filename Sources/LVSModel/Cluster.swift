@@ -1,0 +1,79 @@
+/// A director of the inventory and the configuration it runs, read with its config id.
+public struct ClusterDirector: Sendable {
+    public var host: InventoryHost
+    /// `conf=` resolved against cluster.txt's folder.
+    public var configPath: String
+    /// nil when the file could not be read (reported as `inventory-conf`).
+    public var variant: ConfigVariant?
+
+    public var name: String { host.name.value }
+    public var config: KeepalivedConfig? { variant?.config }
+}
+
+/// The whole cluster: the inventory and every director's model.
+public struct Cluster: Sendable {
+    /// The folder holding cluster.txt, used to name the cluster in output.
+    public var name: String
+    public var inventory: Inventory
+    public var directors: [ClusterDirector]
+    /// Problems loading the directors' files.
+    public var diagnostics = DiagnosticBag()
+
+    /// Inventory hosts by address (the first line wins; clashes are a rule of their own).
+    public func hostIndex() -> [IPAddress: Int] {
+        var index: [IPAddress: Int] = [:]
+        index.reserveCapacity(inventory.hosts.count)
+        for (i, h) in inventory.hosts.enumerated() {
+            if let a = h.address?.value, index[a] == nil { index[a] = i }
+        }
+        return index
+    }
+}
+
+/// Reads cluster.txt and the keepalived.conf of every director it names.
+public enum ClusterLoader {
+    public static func load(inventoryPath: String, sources: SourceManager) -> Result<Cluster, ConfigParser.ReadError> {
+        let bytes: [UInt8]
+        switch ConfigParser.readAll(inventoryPath) {
+        case .failure(let e): return .failure(e)
+        case .success(let b): bytes = b
+        }
+        let inventory = InventoryParser.parse(sources.add(path: inventoryPath, bytes: bytes))
+        var cluster = Cluster(name: clusterName(inventory.folder), inventory: inventory, directors: [])
+        // One file shared by several directors (the seed's @id pattern) is read from disk once.
+        var read: [String: Result<SourceFile, ConfigParser.ReadError>] = [:]
+        for host in inventory.hosts where host.isDirector {
+            let conf = host.conf!
+            let path = inventory.resolve(conf: conf.value)
+            var director = ClusterDirector(host: host, configPath: path, variant: nil)
+            if read[path] == nil {
+                read[path] = ConfigParser.readAll(path).map { sources.add(path: path, bytes: $0) }
+            }
+            switch read[path]! {
+            case .failure(let e):
+                cluster.diagnostics.add("inventory-conf", .error,
+                                        "cannot read \(host.name.value)'s configuration \(path): \(e.message)", at: conf.span)
+            case .success(let file):
+                director.variant = FrontEnd.read(file: file, sources: sources, configID: host.configID)[0]
+            }
+            cluster.directors.append(director)
+        }
+        return .success(cluster)
+    }
+
+    static func clusterName(_ folder: String) -> String {
+        var path = folder
+        if path == "." || path.isEmpty {
+            var buf = [CChar](repeating: 0, count: 4096)
+            if let cwd = getcwd(&buf, buf.count) { path = String(cString: cwd) }
+        }
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        return path.split(separator: "/").last.map(String.init) ?? "cluster"
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
