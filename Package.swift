@@ -23,8 +23,10 @@ let package = Package(
         .target(name: "LVSModel", dependencies: ["KeepalivedSyntax"], swiftSettings: hotPath),
         // Lint rules: one rule, one id, one explanation.
         .target(name: "LVSCheck", dependencies: ["LVSModel"]),
+        // Outputs: ipvsadm scripts, rc.final blocks, keepalived.conf, the apply plan.
+        .target(name: "LVSEmit", dependencies: ["LVSModel"]),
         // The commands behind the CLI, as a library so tests can drive them in-process.
-        .target(name: "LVSCommands", dependencies: ["LVSCheck"]),
+        .target(name: "LVSCommands", dependencies: ["LVSCheck", "LVSEmit"]),
         .executableTarget(name: "lvsc", dependencies: [
             "LVSCommands",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "KeepalivedSyntaxTests", dependencies: ["KeepalivedSyntax", "GrammarGen"]),
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"]),
         .testTarget(name: "LVSCheckTests", dependencies: ["LVSCheck", "LVSCommands"]),
+        .testTarget(name: "LVSEmitTests", dependencies: ["LVSEmit", "LVSCommands"]),
         .testTarget(name: "CLITests", dependencies: ["LVSCommands"]),
     ],
     // Swift 5 mode: the front end is single-threaded and talks to libc's stdio; strict

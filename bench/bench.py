@@ -75,6 +75,58 @@ def bench_cluster(a, n, work):
         "2x%d" % n, size / 1e6, lt, lm / 1024, kt, km / 1024, lt / kt if kt else float("nan"), lm / km))
     print("  (cluster: lvsc lint --inventory over 2 directors vs keepalived -t once per director, times summed)")
 
+def bench_emit_plan(a, n, work):
+    """Emit every output of the cluster, and plan a one-weight change against a full state."""
+    folder = os.path.join(work, "cluster-%d" % n)
+    inv = ["--inventory", os.path.join(folder, "cluster.txt")]
+    # On tmpfs when there is one: 40,000 new files in one ext4 folder cost seconds of kernel
+    # time that vary from run to run and say nothing about lvsc.
+    outdir = os.path.join("/dev/shm", "lvsc-bench-rc-%d" % os.getpid()) if os.path.isdir("/dev/shm") else os.path.join(work, "rc")
+    cmds = []
+    for d in ("lvs01", "lvs02"):
+        cmds += [("emit ipvsadm --host %s" % d, ["emit", "ipvsadm", "--host", d]),
+                 ("emit ipvsadm --style commands --host %s" % d, ["emit", "ipvsadm", "--style", "commands", "--host", d]),
+                 ("emit keepalived --host %s" % d, ["emit", "keepalived", "--host", d])]
+    cmds.append(("emit rc-final --all (%d hosts)" % (2 + 4 * n), ["emit", "rc-final", "--all", "--out", outdir]))
+    print()
+    print("%-44s | %10s %10s" % ("emit (2 x %d services, 4 real servers each)" % n, "lvsc s", "lvsc MiB"))
+    total = 0.0
+    for label, args in cmds:
+        runs = []
+        for _ in range(max(3, a.runs // 3)):
+            shutil.rmtree(outdir, ignore_errors=True)
+            t, m, rc = measure([a.lvsc] + args + inv)
+            if rc != 0:
+                sys.exit("bench: lvsc %s exited %d" % (label, rc))
+            runs.append((t, m))
+        t = statistics.median(x[0] for x in runs); m = max(x[1] for x in runs)
+        total += t
+        print("%-44s | %10.3f %10.1f" % (label, t, m / 1024))
+    t1, _, _ = measure([a.keepalived, "-t", "-f", os.path.join(folder, "lvs01.conf")])
+    t2, _, _ = measure([a.keepalived, "-t", "-f", os.path.join(folder, "lvs02.conf")])
+    shutil.rmtree(outdir, ignore_errors=True)
+    print("%-44s | %10.3f   (keepalived -t of both files: %.3f s, ratio %.2f)" % ("all outputs", total, t1 + t2, total / (t1 + t2)))
+    # A state equal to the compiled table but for one weight: exactly one operation.
+    state = os.path.join(work, "state.txt")
+    out = subprocess.run([a.lvsc, "emit", "ipvsadm", "--host", "lvs01"] + inv, capture_output=True, text=True, check=True).stdout
+    first = [l for l in out.splitlines() if l.startswith("-a ")][0]
+    changed = first.rsplit("-w ", 1)[0] + "-w 99"
+    with open(state, "w") as f:
+        f.write(out.replace(first + "\n", changed + "\n", 1))
+    plans, walls = [], []
+    for _ in range(a.runs):
+        t0 = time.perf_counter()
+        r = subprocess.run([a.lvsc, "plan", "--host", "lvs01", "--state", state, "--timings"] + inv, capture_output=True, text=True)
+        walls.append(time.perf_counter() - t0)
+        if r.returncode != 0 or len(r.stdout.splitlines()) != 1:
+            sys.exit("bench: plan did not give exactly one operation:\n" + r.stdout + r.stderr)
+        line = [l for l in r.stderr.splitlines() if l.startswith("timings:")][0]
+        plans.append(float(line.split("compile+plan ")[1].split(" ms")[0]))
+    print()
+    print("plan, one weight changed in a %d-service state: 1 operation; compile+plan %.1f ms (median of %d; target < 50 ms),"
+          " whole command %.3f s (parsing the cluster and the ipvsadm-save state included)"
+          % (n, statistics.median(plans), a.runs, statistics.median(walls)))
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lvsc", default=os.path.join(ROOT, ".build/release/lvsc"))
@@ -108,6 +160,7 @@ def main():
                 n, size / 1e6, lt, lm / 1024, kt, km / 1024, lt / kt if kt else float("nan"), lm / km))
         if a.cluster:
             bench_cluster(a, a.cluster, work)
+            bench_emit_plan(a, a.cluster, work)
     finally:
         shutil.rmtree(work)
 

@@ -120,6 +120,8 @@ extension ConfigParser {
 
     public struct ReadError: Error, Sendable {
         public var message: String
+
+        public init(message: String) { self.message = message }
     }
 
     /// Reads a whole regular file; directories, devices and executables are refused, as keepalived does.

@@ -61,6 +61,25 @@ public enum ClusterLoader {
         return .success(cluster)
     }
 
+    /// One keepalived.conf as a one-director cluster (`-f FILE`): no inventory lines, the
+    /// director named `name` or after the file.
+    public static func single(path: String, bytes: [UInt8], name: String?, sources: SourceManager) -> Cluster {
+        let file = sources.add(path: path, bytes: bytes)
+        let empty = sources.add(path: "(no inventory)", bytes: [])
+        var base = path.split(separator: "/").last.map(String.init) ?? path
+        if base.hasSuffix(".conf") { base.removeLast(5) }
+        let hostName = name ?? base
+        let at = SourceSpan(file: UInt32(file.id), offset: 0, length: 0)
+        var host = InventoryHost(name: Located(hostName, at), mac: nil, hostClass: Located("LVS", at), label: Located(hostName, at),
+                                 service: Located("lvs", at), address: nil, span: at)
+        host.parameters = [InventoryParameter(key: .conf, value: path, keySpan: at, valueSpan: at)]
+        var inventory = Inventory(path: "(no inventory)", file: empty)
+        inventory.hosts = [host]
+        let variant = FrontEnd.read(file: file, sources: sources, configID: name)[0]
+        return Cluster(name: hostName, inventory: inventory,
+                       directors: [ClusterDirector(host: host, configPath: path, variant: variant)])
+    }
+
     static func clusterName(_ folder: String) -> String {
         var path = folder
         if path == "." || path.isEmpty {

@@ -2,11 +2,16 @@
 /// every object carries `at`, the source range it was read from.
 public struct ModelJSON {
     public let sources: SourceManager
+    /// Off for comparing two models by content only (a reformatted file moves every line).
+    public var includeLocations = true
 
-    public init(sources: SourceManager) { self.sources = sources }
+    public init(sources: SourceManager, includeLocations: Bool = true) {
+        self.sources = sources
+        self.includeLocations = includeLocations
+    }
 
     func at(_ s: SourceSpan?) -> JSON {
-        guard let s else { return .null }
+        guard let s, includeLocations else { return .null }
         let r = sources.resolve(s)
         return .object([("file", .string(r.path)), ("line", .int(r.line)), ("column", .int(r.column)),
                         ("endLine", .int(r.endLine)), ("endColumn", .int(r.endColumn))])

@@ -31,7 +31,7 @@ struct LVSC: ParsableCommand {
         Exit codes: 0 clean, 1 errors found (or warnings with --werror), 2 usage error or unreadable input.
         """,
         version: lvscVersion,
-        subcommands: [Lint.self, Explain.self, Dump.self]
+        subcommands: [Lint.self, Explain.self, Dump.self, Emit.self, Fmt.self, PlanCmd.self]
     )
 }
 
@@ -105,6 +105,151 @@ struct Dump: ParsableCommand {
 
     func run() throws {
         emit(DumpCommand.run(path: file, configID: configID))
+    }
+}
+
+extension IPVSScript.Style: ExpressibleByArgument {}
+extension RCFinal.Runtime: ExpressibleByArgument {}
+extension PlanCommand.Format: ExpressibleByArgument {}
+
+/// The cluster options every emitting command shares.
+struct ClusterOptions: ParsableArguments {
+    @Option(help: "cluster.txt (default: ./cluster.txt)")
+    var inventory: String?
+
+    @Option(name: .customShort("f"), help: "One keepalived.conf as a one-director cluster (instead of an inventory)")
+    var file: String?
+
+    @Option(help: "The director (or host) from the inventory")
+    var host: String?
+
+    @Flag(help: "Emit even when the cluster has lint errors (they are listed)")
+    var force = false
+
+    func validate() throws {
+        if inventory != nil && file != nil { throw ValidationError("give --inventory or -f, not both") }
+    }
+
+    var source: ClusterSource {
+        var s = ClusterSource()
+        s.inventory = inventory
+        s.file = file
+        s.host = host
+        s.force = force
+        return s
+    }
+}
+
+struct Emit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate what the seed's operator typed by hand: ipvsadm scripts, rc.final blocks, keepalived.conf.",
+        discussion: "Refuses to emit when the cluster has lint errors, unless --force.",
+        subcommands: [EmitIPVS.self, EmitRCFinal.self, EmitKeepalived.self])
+}
+
+struct EmitIPVS: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ipvsadm", abstract: "A director's virtual-service table as ipvsadm text.")
+
+    @OptionGroup var cluster: ClusterOptions
+
+    @Option(help: "restore: exactly ipvsadm-save -n of the loaded table; commands: a re-runnable sh script")
+    var style: IPVSScript.Style = .restore
+
+    func run() throws { emit(EmitIPVSCommand.run(cluster.source, style: style)) }
+}
+
+struct EmitRCFinal: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rc-final", abstract: "The rc.final block of a host, by its role in the cluster.")
+
+    @OptionGroup var cluster: ClusterOptions
+
+    @Flag(help: "Every host with a role, one file each (needs --out)")
+    var all = false
+
+    @Option(help: "Folder for --all")
+    var out: String?
+
+    @Option(help: "Replace the host's block in this rc.final in place (or append it)")
+    var update: String?
+
+    @Option(help: "What a director starts: lvsc (its runtime) or keepalived")
+    var runtime: RCFinal.Runtime = .lvsc
+
+    @Option(name: .customLong("config-path"), help: "Where the director's keepalived.conf lives on the host")
+    var configPath: String = "/specials/keepalived.conf"
+
+    @Flag(name: .customLong("legacy-hidden"), help: "The seed's 2004 'hidden' sysctls instead of arp_ignore/arp_announce (warns)")
+    var legacyHidden = false
+
+    func run() throws {
+        var o = EmitRCFinalCommand.Options()
+        o.all = all
+        o.outDir = out
+        o.update = update
+        o.rc.runtime = runtime
+        o.rc.configPath = configPath
+        o.rc.legacyHidden = legacyHidden
+        o.rc.generator = "lvsc \(lvscVersion)"
+        emit(EmitRCFinalCommand.run(cluster.source, o))
+    }
+}
+
+struct EmitKeepalived: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "keepalived", abstract: "The keepalived.conf a director should run, generated from its group's MASTER.")
+
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() throws { emit(EmitKeepalivedCommand.run(cluster.source)) }
+}
+
+struct Fmt: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Format keepalived.conf files canonically (comments kept; same model).")
+
+    @Argument(help: "keepalived.conf files; - for standard input")
+    var files: [String]
+
+    @Flag(name: .shortAndLong, help: "Rewrite the files in place")
+    var write = false
+
+    @Flag(help: "List files that are not formatted; exit 1 if any")
+    var check = false
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one file") }
+        if write && check { throw ValidationError("--write and --check exclude each other") }
+    }
+
+    func run() throws { emit(FormatCommand.run(paths: files, mode: write ? .write : (check ? .check : .print))) }
+}
+
+struct PlanCmd: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "plan", abstract: "The netlink operations that turn the current state into a director's compiled one.")
+
+    @OptionGroup var cluster: ClusterOptions
+
+    @Option(help: "Current state: ipvsadm-save -n output or lvsc's JSON state (default: empty)")
+    var state: String?
+
+    @Flag(help: "Read the current state from the kernel (after the netlink issue)")
+    var live = false
+
+    @Option(help: "text or json")
+    var format: PlanCommand.Format = .text
+
+    @Flag(help: "Say for each operation which configuration line caused it")
+    var explain = false
+
+    @Flag(help: "Print how long each phase took")
+    var timings = false
+
+    func run() throws {
+        var o = PlanCommand.Options()
+        o.state = state
+        o.live = live
+        o.format = format
+        o.explain = explain
+        o.timings = timings
+        emit(PlanCommand.run(cluster.source, o))
     }
 }
 

@@ -1,0 +1,49 @@
+import LVSModel
+
+/// `lvsc emit ipvsadm`: a director's virtual-service table as ipvsadm text.
+public enum IPVSScript {
+    public enum Style: String, Sendable, CaseIterable {
+        /// Exactly `ipvsadm-save -n` of the loaded table: input for `ipvsadm-restore`.
+        case restore
+        /// A re-runnable shell script in the seed's section 4 style.
+        case commands
+    }
+
+    /// Notes for what the style cannot carry.
+    public static func notes(_ table: IPVSTable, style: Style) -> [EmitNote] {
+        guard style == .restore else { return [] }
+        var out: [EmitNote] = []
+        for s in table.services {
+            for d in s.destinations where d.upperThreshold != 0 || d.lowerThreshold != 0 {
+                out.append(EmitNote("uthreshold/lthreshold of \(IPVSText.endpoint(d.address, d.port)) are not in ipvsadm-save's format: use --style commands (-x/-y) or lvsc apply", at: d.origin))
+            }
+        }
+        return out
+    }
+
+    public static func render(_ table: IPVSTable, style: Style, header: String) -> String {
+        switch style {
+        case .restore:
+            return IPVSText.save(table)
+        case .commands:
+            var out = "#!/bin/sh\n"
+            for line in header.split(separator: "\n", omittingEmptySubsequences: false) { out += "# \(line)\n" }
+            out += "set -e\n"
+            let sorted = IPVSText.sorted(table)
+            // Delete first (ignoring services that do not exist yet) so the script can be re-run.
+            for s in sorted.services {
+                out += "ipvsadm -D \(IPVSText.service(s.key)) 2>/dev/null || true\n"
+            }
+            for s in sorted.services {
+                out += "ipvsadm \(IPVSText.addServiceLine(s))\n"
+                for d in s.destinations {
+                    var line = "ipvsadm \(IPVSText.addDestinationLine(s, d))"
+                    if d.upperThreshold != 0 { line += " -x \(d.upperThreshold)" }
+                    if d.lowerThreshold != 0 { line += " -y \(d.lowerThreshold)" }
+                    out += line + "\n"
+                }
+            }
+            return out
+        }
+    }
+}

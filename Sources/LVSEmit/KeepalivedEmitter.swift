@@ -1,0 +1,161 @@
+import LVSModel
+
+/// `lvsc emit keepalived --host NAME`: the keepalived.conf a director should run, generated
+/// from its VRRP group's MASTER so the directors cannot drift. The MASTER's file is the
+/// template; for another director only what is meant to differ is rewritten — state BACKUP,
+/// a priority below the MASTER's and distinct from the other backups', its own router_id,
+/// unicast_src_ip and unicast peers — and the result is formatted by `lvsc fmt`.
+public struct KeepalivedEmitter {
+    public let cluster: Cluster
+    public let sources: SourceManager
+    public private(set) var notes: [EmitNote] = []
+
+    public init(cluster: Cluster, sources: SourceManager) {
+        self.cluster = cluster
+        self.sources = sources
+    }
+
+    struct Edit { var offset: Int; var length: Int; var text: String }
+
+    /// Directors that run an instance with the same name and VRID as one of `d`'s.
+    func peers(of d: ClusterDirector) -> [ClusterDirector] {
+        guard let c = d.config else { return [d] }
+        let keys = Set(c.instances.map { "\($0.name.value)/\($0.virtualRouterID?.value ?? 0)" })
+        return cluster.directors.filter { o in
+            o.config?.instances.contains { keys.contains("\($0.name.value)/\($0.virtualRouterID?.value ?? 0)") } ?? false
+        }
+    }
+
+    /// The group's template: the director whose instances start as MASTER, else the one with
+    /// the highest priority.
+    func reference(_ group: [ClusterDirector]) -> ClusterDirector {
+        group.first { $0.config?.instances.contains { $0.effectiveState == .master } ?? false }
+            ?? group.max { ($0.config?.instances.first?.effectivePriority ?? 0) < ($1.config?.instances.first?.effectivePriority ?? 0) }!
+    }
+
+    public mutating func emit(host: String) -> String? {
+        guard let d = cluster.directors.first(where: { $0.name == host }), let config = d.config else { return nil }
+        // One file shared by every director through @id lines cannot drift: it is the output.
+        if cluster.directors.filter({ $0.configPath == d.configPath }).count > 1 {
+            return header(d, from: d) + String(decoding: KeepalivedFormatter.format(mainBytes(config)), as: UTF8.self)
+        }
+        let group = peers(of: d)
+        let ref = reference(group)
+        guard let rc = ref.config else { return nil }
+        var edits: [Edit] = []
+        let mainFile = fileID(rc)
+        func replace(_ span: SourceSpan, _ text: String) {
+            guard span.file == mainFile else {
+                notes.append(EmitNote("this value is in an included file; lvsc leaves it as the MASTER has it", at: span))
+                return
+            }
+            edits.append(Edit(offset: Int(span.offset), length: Int(span.length), text: text))
+        }
+        if ref.name != d.name {
+            routerID(rc, d, config, replace)
+            let backups = group.filter { $0.name != ref.name }
+            for inst in rc.instances {
+                let mine = config.instances.first { $0.name.value == inst.name.value }
+                let master = inst.effectivePriority
+                let priority = backupPriority(for: d, backups: backups, instance: inst.name.value, masterPriority: master, own: mine?.priority?.value)
+                var insert: [String] = []
+                if let state = inst.state { replace(state.span, "BACKUP") } else { insert.append("state BACKUP") }
+                if let p = inst.priority { replace(p.span, String(priority)) } else { insert.append("priority \(priority)") }
+                if !insert.isEmpty, let brace = openBrace(after: inst.name.span, in: mainBytes(rc)) {
+                    replace(SourceSpan(file: inst.name.span.file, offset: UInt32(brace + 1), length: 0), "\n" + insert.joined(separator: "\n") + "\n")
+                }
+                if let src = inst.unicastSourceIP {
+                    let own = mine?.unicastSourceIP?.value ?? d.host.address?.value
+                    if let own { replace(src.span, own.description) }
+                }
+                if !inst.unicastPeers.isEmpty {
+                    let refSource = inst.unicastSourceIP?.value ?? ref.host.address?.value
+                    let own = mine?.unicastSourceIP?.value ?? d.host.address?.value
+                    for p in inst.unicastPeers where p.value == own {
+                        if let refSource { replace(p.span, refSource.description) }
+                    }
+                }
+            }
+        } else {
+            routerID(rc, d, config, replace)
+        }
+        var bytes = mainBytes(rc)
+        for e in edits.sorted(by: { $0.offset > $1.offset }) {
+            bytes.replaceSubrange(e.offset..<(e.offset + e.length), with: Array(e.text.utf8))
+        }
+        return header(d, from: ref) + String(decoding: KeepalivedFormatter.format(bytes), as: UTF8.self)
+    }
+
+    func header(_ d: ClusterDirector, from ref: ClusterDirector) -> String {
+        "# keepalived.conf for \(d.name), generated by lvsc from \(ref.configPath) (\(ref.name)'s file); edit that file, not this one\n"
+    }
+
+    func fileID(_ c: KeepalivedConfig) -> UInt32 {
+        UInt32(sources.files.first { $0.path == c.path }?.id ?? -1)
+    }
+
+    func mainBytes(_ c: KeepalivedConfig) -> [UInt8] {
+        sources.files.first { $0.path == c.path }?.bytes ?? []
+    }
+
+    /// router_id: the director's own when it has a distinct one, else its host name; the
+    /// 1.x keyword lvs_id, which keepalived 2.x ignores, becomes router_id.
+    func routerID(_ rc: KeepalivedConfig, _ d: ClusterDirector, _ config: KeepalivedConfig, _ replace: (SourceSpan, String) -> Void) {
+        guard let rid = rc.globalDefs.routerID else { return }
+        var value = rid.value
+        if d.config?.path != rc.path {
+            let own = config.globalDefs.routerID?.value
+            value = (own != nil && own != rid.value) ? own! : d.name
+        }
+        if rc.globalDefs.routerIDFromLegacyKeyword, let kw = legacyKeywordSpan(before: rid.span, in: mainBytes(rc)) {
+            replace(kw, "router_id")
+        }
+        if value != rid.value { replace(rid.span, value) }
+    }
+
+    /// The `{` that opens a block whose name ends at `span`.
+    func openBrace(after span: SourceSpan, in bytes: [UInt8]) -> Int? {
+        var i = Int(span.offset + span.length)
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "{") { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The `lvs_id` word on the line of its value.
+    func legacyKeywordSpan(before value: SourceSpan, in bytes: [UInt8]) -> SourceSpan? {
+        var start = Int(value.offset)
+        while start > 0 && bytes[start - 1] != 0x0A { start -= 1 }
+        let word = Array("lvs_id".utf8)
+        var i = start
+        while i + word.count <= Int(value.offset) {
+            if Array(bytes[i..<(i + word.count)]) == word {
+                return SourceSpan(file: value.file, offset: UInt32(i), length: UInt32(word.count))
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Backups keep their own priority when it is below the MASTER's and not shared; the rest
+    /// get MASTER − 10, − 20, … in inventory order, skipping values already taken.
+    func backupPriority(for d: ClusterDirector, backups: [ClusterDirector], instance: String, masterPriority: Int, own: Int?) -> Int {
+        var taken = Set([masterPriority])
+        var result: [String: Int] = [:]
+        var pending: [ClusterDirector] = []
+        for b in backups {
+            let p = b.config?.instances.first { $0.name.value == instance }?.priority?.value
+            if let p, p < masterPriority, !taken.contains(p) { taken.insert(p); result[b.name] = p } else { pending.append(b) }
+        }
+        var next = masterPriority - 10
+        for b in pending {
+            while taken.contains(next) && next > 1 { next -= 1 }
+            result[b.name] = max(1, next)
+            taken.insert(max(1, next))
+            next -= 10
+        }
+        _ = own
+        return result[d.name] ?? max(1, masterPriority - 10)
+    }
+}

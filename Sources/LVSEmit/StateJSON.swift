@@ -1,0 +1,131 @@
+import LVSModel
+
+/// lvsc's own state file (`lvsc state --format json`, `lvsc plan --state FILE`): the IPVS
+/// table, and optionally the addresses and sysctls. Format `lvsc-state/1`, documented in
+/// docs/state-format.md.
+public enum StateJSON {
+    public static func render(_ s: DirectorState) -> String {
+        var fields: [(String, JSON)] = [("format", .string("lvsc-state/1"))]
+        fields.append(("services", .array(IPVSText.sorted(s.table).services.map(service))))
+        if let a = s.addresses {
+            fields.append(("addresses", .array(a.map { .object([("address", .string($0.prefix.address.description)),
+                                                                 ("prefixLength", .int($0.prefix.length)),
+                                                                 ("interface", .string($0.interface))]) })))
+        }
+        if let sc = s.sysctls {
+            fields.append(("sysctls", .object(sc.keys.sorted().map { ($0, .string(sc[$0]!)) })))
+        }
+        return JSON.object(fields).rendered() + "\n"
+    }
+
+    static func service(_ s: IPVSService) -> JSON {
+        var f: [(String, JSON)] = []
+        switch s.key {
+        case .address(let p, let a, let port):
+            f += [("protocol", .string(p.rawValue)), ("address", .string(a.description)), ("port", .int(port))]
+        case .fwmark(let m, let fam):
+            f += [("fwmark", .int(Int(m))), ("family", .string(fam.rawValue))]
+        }
+        f.append(("scheduler", .string(s.scheduler)))
+        f.append(("persistence", s.persistence.map { .int($0) } ?? .null))
+        switch s.netmask {
+        case .v4(let m)?: f.append(("netmask", .string(IPAddress.v4(m).description)))
+        case .v6(let n)?: f.append(("netmask", .int(n)))
+        case nil: f.append(("netmask", .null))
+        }
+        f.append(("persistenceEngine", .string(s.persistenceEngine)))
+        f.append(("onePacket", .bool(s.onePacket)))
+        f.append(("schedulerFlags", .array(s.schedulerFlags.map { .string($0) })))
+        f.append(("destinations", .array(s.destinations.map(destination))))
+        return .object(f)
+    }
+
+    static func destination(_ d: IPVSDestination) -> JSON {
+        var f: [(String, JSON)] = [("address", .string(d.address.description)), ("port", .int(d.port))]
+        switch d.forwarding {
+        case .masquerade: f.append(("forwarding", .string("masquerade")))
+        case .route: f.append(("forwarding", .string("route")))
+        case .tunnel(let t, let p, let c):
+            f += [("forwarding", .string("tunnel")), ("tunnelType", .string(t.rawValue)),
+                  ("tunnelPort", p.map { .int($0) } ?? .null), ("tunnelChecksum", .string(c.rawValue))]
+        }
+        f += [("weight", .int(d.weight)), ("upperThreshold", .int(d.upperThreshold)), ("lowerThreshold", .int(d.lowerThreshold))]
+        return .object(f)
+    }
+
+    public struct ReadError: Error, Sendable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    public static func parse(_ bytes: [UInt8]) -> Result<DirectorState, ReadError> {
+        let json: JSON
+        switch JSONParser.parse(bytes) {
+        case .failure(let e): return .failure(ReadError(message: "not JSON: \(e)"))
+        case .success(let j): json = j
+        }
+        guard json["format"]?.stringValue == "lvsc-state/1" else { return .failure(ReadError(message: "not an lvsc-state/1 file (\"format\" is missing or different)")) }
+        guard let services = json["services"]?.arrayValue else { return .failure(ReadError(message: "\"services\" must be an array")) }
+        var table = IPVSTable()
+        for (n, s) in services.enumerated() {
+            func bad(_ m: String) -> Result<DirectorState, ReadError> { .failure(ReadError(message: "services[\(n)]: \(m)")) }
+            let key: IPVSServiceKey
+            if let m = s["fwmark"]?.intValue {
+                guard m > 0, m <= Int(UInt32.max) else { return bad("bad fwmark") }
+                key = .fwmark(UInt32(m), s["family"]?.stringValue == "inet6" ? .inet6 : .inet)
+            } else {
+                guard let p = s["protocol"]?.stringValue.flatMap(IPVSProtocol.init(rawValue:)),
+                      let a = s["address"]?.stringValue.flatMap(IPAddress.parse),
+                      let port = s["port"]?.intValue, (0...65535).contains(port) else { return bad("needs protocol, address and port (or fwmark)") }
+                key = .address(p, a, port: port)
+            }
+            guard let sched = s["scheduler"]?.stringValue else { return bad("needs a scheduler") }
+            var svc = IPVSService(key: key, scheduler: sched)
+            svc.persistence = s["persistence"]?.intValue
+            if let m = s["netmask"] {
+                if let text = m.stringValue, case .v4(let v)? = IPAddress.parse(text) { svc.netmask = .v4(v) }
+                else if let v = m.intValue { svc.netmask = .v6(v) }
+            }
+            svc.persistenceEngine = s["persistenceEngine"]?.stringValue
+            svc.onePacket = s["onePacket"]?.boolValue ?? false
+            svc.schedulerFlags = s["schedulerFlags"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            for (k, d) in (s["destinations"]?.arrayValue ?? []).enumerated() {
+                guard let a = d["address"]?.stringValue.flatMap(IPAddress.parse), let port = d["port"]?.intValue,
+                      let w = d["weight"]?.intValue else { return bad("destinations[\(k)] needs address, port and weight") }
+                let fwd: IPVSForwarding
+                switch d["forwarding"]?.stringValue {
+                case "masquerade": fwd = .masquerade
+                case "route": fwd = .route
+                case "tunnel":
+                    fwd = .tunnel(type: d["tunnelType"]?.stringValue.flatMap(IPVSForwarding.TunnelType.init(rawValue:)) ?? .ipip,
+                                  port: d["tunnelPort"]?.intValue,
+                                  checksum: d["tunnelChecksum"]?.stringValue.flatMap(IPVSForwarding.TunnelChecksum.init(rawValue:)) ?? .nocsum)
+                default: return bad("destinations[\(k)]: forwarding must be masquerade, route or tunnel")
+                }
+                var dest = IPVSDestination(address: a, port: port, forwarding: fwd, weight: w)
+                dest.upperThreshold = d["upperThreshold"]?.intValue ?? 0
+                dest.lowerThreshold = d["lowerThreshold"]?.intValue ?? 0
+                svc.destinations.append(dest)
+            }
+            table.services.append(svc)
+        }
+        var state = DirectorState(table: table)
+        if let a = json["addresses"]?.arrayValue {
+            var list: [HostAddress] = []
+            for x in a {
+                guard let addr = x["address"]?.stringValue.flatMap(IPAddress.parse), let len = x["prefixLength"]?.intValue,
+                      let dev = x["interface"]?.stringValue, len >= 0, len <= addr.maxPrefix else {
+                    return .failure(ReadError(message: "addresses: each needs address, prefixLength and interface"))
+                }
+                list.append(HostAddress(prefix: IPPrefix(address: addr, length: len, explicitLength: true), interface: dev))
+            }
+            state.addresses = list
+        }
+        if case .object(let fields)? = json["sysctls"] {
+            var sc: [String: String] = [:]
+            for (k, v) in fields { sc[k] = v.stringValue ?? v.intValue.map(String.init) ?? "" }
+            state.sysctls = sc
+        }
+        return .success(state)
+    }
+}

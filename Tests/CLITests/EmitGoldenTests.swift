@@ -1,0 +1,138 @@
+import Foundation
+import XCTest
+
+/// The seed cluster compiled into every output, compared byte for byte with
+/// Fixtures/archive/expected/ (run from Fixtures/archive, as an operator in the admin tree would).
+final class EmitGoldenTests: XCTestCase {
+    let archive = repositoryRoot.appendingPathComponent("Fixtures/archive")
+
+    func run(_ args: String) throws -> LVSCRun {
+        try sh("'\(lvscBinary.path)' \(args)", in: archive, env: ["NO_COLOR": "1"])
+    }
+
+    func expected(_ name: String) throws -> String {
+        try String(contentsOf: archive.appendingPathComponent("expected/\(name)"), encoding: .utf8)
+    }
+
+    func testGoldenOutputsOfTheSeedCluster() throws {
+        let cases: [(String, String)] = [
+            ("emit ipvsadm --host lvs01", "lvs01.ipvsadm"),
+            ("emit ipvsadm --host lvs02", "lvs02.ipvsadm"),
+            ("emit ipvsadm --host lvs01 --style commands", "lvs01.ipvsadm.sh"),
+            ("emit ipvsadm --host lvs02 --style commands", "lvs02.ipvsadm.sh"),
+            ("emit keepalived --host lvs01", "lvs01.keepalived.conf"),
+            ("emit keepalived --host lvs02", "lvs02.keepalived.conf"),
+            ("plan --host lvs01 --explain", "lvs01.plan"),
+            ("plan --host lvs02 --explain", "lvs02.plan"),
+            ("emit rc-final --host lvs01", "lvs01.rc.final"),
+            ("emit rc-final --host lvs02", "lvs02.rc.final"),
+            ("emit rc-final --host www1", "www1.rc.final"),
+            ("emit rc-final --host www4", "www4.rc.final"),
+            ("emit rc-final --host www6", "www6.rc.final"),
+        ]
+        for (args, file) in cases {
+            let r = try run(args)
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stdout, try expected(file), "lvsc \(args) differs from expected/\(file)")
+        }
+    }
+
+    /// The generated keepalived.conf files form a cluster lvsc finds no drift or
+    /// master/backup problem in, and each is stable under fmt.
+    func testGeneratedDirectorFilesAgree() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lvsc-gen-\(getpid())")
+        try? FileManager.default.removeItem(at: tmp)
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        try FileManager.default.copyItem(at: archive.appendingPathComponent("cluster.txt"), to: tmp.appendingPathComponent("cluster.txt"))
+        for h in ["lvs01", "lvs02"] {
+            try expected("\(h).keepalived.conf").write(to: tmp.appendingPathComponent("\(h).conf"), atomically: true, encoding: .utf8)
+        }
+        let lint = try sh("'\(lvscBinary.path)' lint --format json", in: tmp)
+        XCTAssertEqual(lint.status, 0, lint.stdout + lint.stderr)
+        let rules = Set((try JSONSerialization.jsonObject(with: Data(lint.stdout.utf8)) as! [[String: Any]]).map { $0["rule"] as! String })
+        XCTAssertFalse(rules.contains("peer-config-drift"), lint.stdout)
+        XCTAssertFalse(rules.contains("master-backup-mismatch"), lint.stdout)
+        XCTAssertFalse(rules.contains("router-id-duplicate"), lint.stdout)
+        let check = try sh("'\(lvscBinary.path)' fmt --check lvs01.conf lvs02.conf", in: tmp)
+        XCTAssertEqual(check.status, 0, check.stdout)
+    }
+
+    func testRCFinalUpdateIsInPlaceAndIdempotent() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lvsc-rc-\(getpid())")
+        try? FileManager.default.removeItem(at: tmp)
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let rc = tmp.appendingPathComponent("rc.final")
+        let before = "#!/bin/sh\n# site set-up\nhostname www1\n# BEGIN lvsc archive/www1\nold line\n# END lvsc archive/www1\nexit 0\n"
+        try before.write(to: rc, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try run("emit rc-final --host www1 --update '\(rc.path)'").status, 0)
+        let once = try String(contentsOf: rc, encoding: .utf8)
+        XCTAssertEqual(once, "#!/bin/sh\n# site set-up\nhostname www1\n" + (try expected("www1.rc.final")) + "exit 0\n")
+        let again = try run("emit rc-final --host www1 --update '\(rc.path)'")
+        XCTAssertTrue(again.stderr.contains("up to date"), again.stderr)
+        XCTAssertEqual(try String(contentsOf: rc, encoding: .utf8), once)
+        // A file without the block gets it appended; a missing file is created.
+        let fresh = tmp.appendingPathComponent("new.rc.final")
+        XCTAssertEqual(try run("emit rc-final --host lvs01 --update '\(fresh.path)'").status, 0)
+        XCTAssertEqual(try String(contentsOf: fresh, encoding: .utf8), try expected("lvs01.rc.final"))
+    }
+
+    func testAllHostsAndLegacyHidden() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lvsc-all-\(getpid())")
+        try? FileManager.default.removeItem(at: tmp)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let r = try run("emit rc-final --all --out '\(tmp.path)'")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.path).sorted(),
+                       ["lvs01.rc.final", "lvs02.rc.final", "www1.rc.final", "www4.rc.final", "www6.rc.final"])
+        for h in ["lvs01", "www6"] {
+            XCTAssertEqual(try String(contentsOf: tmp.appendingPathComponent("\(h).rc.final"), encoding: .utf8), try expected("\(h).rc.final"))
+        }
+        let legacy = try run("emit rc-final --host www4 --legacy-hidden")
+        XCTAssertTrue(legacy.stdout.contains("sysctl -w net.ipv4.conf.lo.hidden=1\nsysctl -w net.ipv4.conf.all.hidden=1\nip addr add 207.241.224.241/32 dev lo\n"), legacy.stdout)
+        XCTAssertTrue(legacy.stderr.contains("warning: --legacy-hidden"), legacy.stderr)
+        XCTAssertEqual(try run("emit rc-final --host www").status, 2, "the LB line has no role")
+        XCTAssertEqual(try run("emit ipvsadm").status, 2, "two directors: --host is needed")
+    }
+
+    func testEmitRefusesAClusterWithErrorsUnlessForced() throws {
+        let bad = "--inventory '\(repositoryRoot.path)/Fixtures/cluster-rules/master-backup-mismatch/bad/cluster.txt' --host lvs01"
+        let refused = try run("emit ipvsadm \(bad)")
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.stdout, "")
+        XCTAssertTrue(refused.stderr.contains("nothing emitted"), refused.stderr)
+        let forced = try run("emit ipvsadm --force \(bad)")
+        XCTAssertEqual(forced.status, 0)
+        XCTAssertTrue(forced.stderr.contains("--force: emitting despite 1 lint errors"), forced.stderr)
+        XCTAssertTrue(forced.stdout.hasPrefix("-A -t 192.0.2.100:80 -s rr\n"), forced.stdout)
+    }
+
+    func testPlanAgainstAnIpvsadmSaveState() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lvsc-state-\(getpid()).txt")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        // The table as loaded, with one weight changed and one real server missing.
+        let saved = try expected("lvs01.ipvsadm")
+            .replacingOccurrences(of: "-r 207.241.228.168:80 -g -w 1", with: "-r 207.241.228.168:80 -g -w 5")
+            .replacingOccurrences(of: "-a -t 207.241.224.241:80 -r 207.241.229.86:80 -g -w 1\n", with: "")
+        try saved.write(to: tmp, atomically: true, encoding: .utf8)
+        let r = try run("plan --host lvs01 --state '\(tmp.path)' --explain")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, """
+            add dest         ipvsadm -a -t 207.241.224.241:80 -r 207.241.229.86:80 -g -w 1
+                because lvs01.conf:59: real_server 207.241.229.86 80 { # www6
+            update dest      ipvsadm -e -t 207.241.224.241:80 -r 207.241.228.168:80 -g -w 1   # weight 5 -> 1
+                because lvs01.conf:52: real_server 207.241.228.168 80 { # www4
+
+            """)
+        try expected("lvs01.ipvsadm").write(to: tmp, atomically: true, encoding: .utf8)
+        let none = try run("plan --host lvs01 --state '\(tmp.path)'")
+        XCTAssertEqual(none.stdout, "")
+        XCTAssertTrue(none.stderr.contains("0 operations: the state already matches lvs01's configuration"), none.stderr)
+        let json = try run("plan --host lvs01 --format json")
+        let ops = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [[String: Any]]
+        XCTAssertEqual(ops.map { $0["op"] as! String }, ["set-sysctl", "add-service", "add-destination", "add-destination", "add-destination"])
+        XCTAssertEqual(try run("plan --host lvs01 --live").status, 2)
+        XCTAssertEqual(try run("plan --host lvs01 --state /nonexistent").status, 2)
+    }
+}
