@@ -224,6 +224,15 @@ struct ClusterChecks {
             guard let c = d.config else { continue }
             for s in c.staticAddresses { used.insert(s.prefix.address) }
             for vs in c.virtualServers { if case .address(let a, _) = vs.key.value { used.insert(a) } }
+            for g in c.virtualServerGroups {
+                for e in g.entries {
+                    guard case .range(let first, let last, _) = e.kind else { continue }
+                    used.insert(first); used.insert(last)
+                    if case .v4(let x) = first, case .v4(let y) = last, x < y, y - x < 4096 {
+                        for v in x...y { used.insert(.v4(v)) }
+                    }
+                }
+            }
         }
         for h in hosts where h.isFloatingVIP {
             if let a = h.address, !used.contains(a.value) {

@@ -82,7 +82,10 @@ enum ClusterGate {
 
     static func renderNotes(_ notes: [EmitNote], _ sources: SourceManager, severity: String = "note") -> String {
         var out = ""
-        for n in notes {
+        var seen: [EmitNote] = []
+        // A note about a group's real server holds for every service the group expands to: once.
+        for n in notes where !seen.contains(n) {
+            seen.append(n)
             if let s = n.span {
                 let r = sources.resolve(s)
                 out += "\(r.path):\(r.line):\(r.column): \(severity): \(n.message)\n"

@@ -114,9 +114,14 @@ public struct RCFinal {
         return out
     }
 
-    func standaloneDirector(_ host: InventoryHost) -> [String] {
+    mutating func standaloneDirector(_ host: InventoryHost) -> [String] {
         let d = director(host)
         let table = compiled(d)
+        for s in table.services {
+            for dest in s.destinations where dest.weight > 65_535 {
+                warnings.append(EmitNote("weight \(dest.weight) of \(IPVSText.endpoint(dest.address, dest.port)) is above ipvsadm's -w limit 65535: that line of \(host.name.value)'s block fails; lvsc apply sets it through netlink", at: dest.origin))
+            }
+        }
         var out = forwarding(table)
         let iface = host.interface?.value ?? "eth0"
         var seen = Set<IPAddress>()
@@ -164,7 +169,7 @@ public struct RCFinal {
                 out.append("# legacy: needs a kernel with the 'hidden' patch (seed, 2004); mainline kernels need arp_ignore/arp_announce instead")
                 out.append("sysctl -w net.ipv4.conf.lo.hidden=1")
                 out.append("sysctl -w net.ipv4.conf.all.hidden=1")
-            } else {
+            } else if (loVIPs + tunVIPs).contains(where: { $0.family == .inet }) {
                 out.append("# answer ARP only for addresses of the receiving interface, never announce the VIP")
                 for dev in ["all", iface] {
                     out.append("sysctl -w net.ipv4.conf.\(dev).arp_ignore=1")

@@ -136,3 +136,45 @@ final class EmitGoldenTests: XCTestCase {
         XCTAssertEqual(try run("plan --host lvs01 --state /nonexistent").status, 2)
     }
 }
+
+/// A standalone director (seed section 4) with DR, TUN and NAT real servers, a
+/// virtual_server_group with a range, IPv6, scheduler flags, a fwmark service, thresholds and
+/// a weight ipvsadm cannot carry: every output against Fixtures/emit/mixed/expected/.
+final class MixedClusterGoldenTests: XCTestCase {
+    let folder = repositoryRoot.appendingPathComponent("Fixtures/emit/mixed")
+
+    func run(_ args: String) throws -> LVSCRun {
+        try sh("'\(lvscBinary.path)' \(args)", in: folder, env: ["NO_COLOR": "1"])
+    }
+
+    func expected(_ name: String) throws -> String {
+        try String(contentsOf: folder.appendingPathComponent("expected/\(name)"), encoding: .utf8)
+    }
+
+    func testEveryOutput() throws {
+        for host in ["lvs09", "web1", "web2", "far1", "app1", "web6"] {
+            let r = try run("emit rc-final --host \(host)")
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(r.stdout, try expected("\(host).rc.final"), host)
+        }
+        let restore = try run("emit ipvsadm")
+        XCTAssertEqual(restore.stdout, try expected("lvs09.ipvsadm"))
+        XCTAssertEqual(restore.stderr, try expected("lvs09.ipvsadm.notes"), "what ipvsadm-save cannot carry is reported once each")
+        XCTAssertEqual(try run("emit ipvsadm --style commands").stdout, try expected("lvs09.ipvsadm.sh"))
+        XCTAssertEqual(try run("plan --explain").stdout, try expected("lvs09.plan"))
+        let warn = try run("emit rc-final --host lvs09")
+        XCTAssertTrue(warn.stderr.contains("warning: weight 70000 of [2001:db8::61]:443 is above ipvsadm's -w limit"), warn.stderr)
+    }
+
+    /// The plan from empty, applied, gives the compiled table (through lvsc's own state file).
+    func testPlanFromEmptyThenFromItsResultIsEmpty() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lvsc-mixed-\(getpid()).json")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        // The compiled table as ipvsadm-save would print it (thresholds are not in that format,
+        // so the plan then updates exactly the one destination that has one).
+        try expected("lvs09.ipvsadm").write(to: tmp, atomically: true, encoding: .utf8)
+        let r = try run("plan --state '\(tmp.path)'")
+        XCTAssertEqual(r.stdout.split(separator: "\n").count, 3, r.stdout)
+        XCTAssertTrue(r.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("update dest") && $0.contains("-r 192.0.2.22:80") && $0.contains("upperThreshold 0 -> 1000") }, r.stdout)
+    }
+}
