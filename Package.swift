@@ -26,7 +26,7 @@ let package = Package(
         // Outputs: ipvsadm scripts, rc.final blocks, keepalived.conf, the apply plan.
         .target(name: "LVSEmit", dependencies: ["LVSModel"]),
         // The commands behind the CLI, as a library so tests can drive them in-process.
-        .target(name: "LVSCommands", dependencies: ["LVSCheck", "LVSEmit"]),
+        .target(name: "LVSCommands", dependencies: ["LVSCheck", "LVSEmit", "LVSNetlink"]),
         .executableTarget(name: "lvsc", dependencies: [
             "LVSCommands",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -34,12 +34,14 @@ let package = Package(
         // Reads Grammar/keywords.md and renders the parser's keyword tables.
         .target(name: "GrammarGen"),
         .executableTarget(name: "lvsc-grammar", dependencies: ["GrammarGen"]),
-        // libnl-3 / libnl-genl-3 for the netlink layer (used from the netlink issue on).
+        // libnl-3 / libnl-genl-3 for the netlink layer.
         .systemLibrary(
             name: "CNetlink",
             pkgConfig: "libnl-genl-3.0",
             providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev"])]
         ),
+        // IPVS generic netlink and rtnetlink addresses; owns every socket and message.
+        .target(name: "LVSNetlink", dependencies: ["CNetlink", "LVSModel"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "KeepalivedSyntaxTests", dependencies: ["KeepalivedSyntax", "GrammarGen"]),
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"]),

@@ -14,6 +14,11 @@ public enum ExitCode: Int32 {
     case findings = 1
     /// Usage errors, unreadable input.
     case usage = 2
+    /// The system cannot do it: no IPVS in the kernel, no privileges, a missing scheduler module
+    /// or interface.
+    case system = 3
+    /// The kernel's state changed while applying (an object appeared or vanished): run again.
+    case stateChanged = 4
 }
 
 /// What a command prints and how it ends; the CLI only writes it out.

@@ -62,6 +62,7 @@ public enum PlanOperation: Sendable {
 /// The difference between two director states, as the fewest operations: a changed weight is
 /// one destination update; a service is updated in place, never deleted and re-added (that
 /// would drop its connections); deletions come last, after everything new is in place.
+/// Addresses are added, never deleted (the plan cannot tell a retired VIP from the host's own).
 public struct Plan: Sendable {
     public var operations: [PlanOperation]
 
@@ -112,10 +113,7 @@ public struct Plan: Sendable {
         // Operations in ipvsadm's order, so the same change always gives the same plan; only
         // the operations are sorted, never the whole table.
         adds = ordered(adds); updates = ordered(updates); deletes = ordered(deletes)
-        if let want = desired.addresses, let have = current.addresses {
-            let wanted = Set(want)
-            for a in have where !wanted.contains(a) { deletes.append(.deleteAddress(a)) }
-        }
+        // Addresses are only ever added: a host's own addresses and a retired VIP look alike.
         return Plan(operations: prelude + adds + updates + deletes)
     }
 

@@ -28,10 +28,12 @@ struct LVSC: ParsableCommand {
           lvsc explain vip-clash
           lvsc dump keepalived.conf | jq '.[0].virtualServers'
 
-        Exit codes: 0 clean, 1 errors found (or warnings with --werror), 2 usage error or unreadable input.
+        Exit codes: 0 clean, 1 errors found (or warnings with --werror), 2 usage error or unreadable input,
+        3 the system cannot do it (no IPVS, no privileges, missing module or interface), 4 the kernel's
+        state changed during lvsc apply (run it again).
         """,
         version: lvscVersion,
-        subcommands: [Lint.self, Explain.self, Dump.self, Emit.self, Fmt.self, PlanCmd.self]
+        subcommands: [Lint.self, Explain.self, Dump.self, Emit.self, Fmt.self, PlanCmd.self, Apply.self, State.self]
     )
 }
 
@@ -251,6 +253,42 @@ struct PlanCmd: ParsableCommand {
         o.timings = timings
         emit(PlanCommand.run(cluster.source, o))
     }
+}
+
+extension StateCommand.Format: ExpressibleByArgument {}
+
+struct Apply: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Plan against the kernel's live state and apply it through netlink.",
+        discussion: "Never flushes, never deletes a service the configuration still has; a second apply makes no netlink writes.")
+
+    @OptionGroup var cluster: ClusterOptions
+
+    @Flag(name: .customLong("dry-run"), help: "Print the plan and change nothing")
+    var dryRun = false
+
+    @Option(help: "Requests sent before their acknowledgements are read")
+    var window: Int = 256
+
+    @Flag(help: "Print how long each phase took")
+    var timings = false
+
+    func run() throws {
+        var o = ApplyCommand.Options()
+        o.dryRun = dryRun
+        o.window = max(1, window)
+        o.timings = timings
+        emit(ApplyCommand.run(cluster.source, o))
+    }
+}
+
+struct State: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the kernel's IPVS table (ipvsadm-save -n format) or lvsc's JSON state.")
+
+    @Option(help: "ipvsadm or json")
+    var format: StateCommand.Format = .ipvsadm
+
+    func run() throws { emit(StateCommand.run(format: format)) }
 }
 
 // ArgumentParser exits 64 on usage errors; lvsc documents 2.

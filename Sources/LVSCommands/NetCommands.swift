@@ -1,0 +1,168 @@
+import LVSNetlink
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The plan's IPVS operations as netlink requests (addresses and sysctls go elsewhere).
+func requests(_ plan: Plan) -> [IPVSRequest] {
+    plan.operations.compactMap { op in
+        switch op {
+        case .addService(let s): return .addService(s)
+        case .updateService(let s, _): return .updateService(s)
+        case .deleteService(let s): return .deleteService(s.key)
+        case .addDestination(let k, let d): return .addDestination(k, d)
+        case .updateDestination(let k, let d, _): return .updateDestination(k, d)
+        case .deleteDestination(let k, let d): return .deleteDestination(k, d)
+        case .addAddress, .deleteAddress, .setSysctl: return nil
+        }
+    }
+}
+
+enum Sysctl {
+    static func path(_ name: String) -> String { "/proc/sys/" + name.split(separator: ".").joined(separator: "/") }
+
+    static func read(_ name: String) -> String? {
+        guard case .success(let b) = ConfigParser.readAll(path(name)) else { return nil }
+        var s = String(decoding: b, as: UTF8.self)
+        while s.last == "\n" || s.last == " " { s.removeLast() }
+        return s
+    }
+
+    static func write(_ name: String, _ value: String) throws {
+        let fd = open(path(name), O_WRONLY)
+        guard fd >= 0 else {
+            throw errno == EACCES || errno == EPERM ? NetlinkError.permission("sysctl -w \(name)") : NetlinkError.kernel(operation: "sysctl -w \(name)", errno: errno, message: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        let bytes = Array((value + "\n").utf8)
+        guard Glibc.write(fd, bytes, bytes.count) == bytes.count else {
+            throw NetlinkError.kernel(operation: "sysctl -w \(name)", errno: errno, message: String(cString: strerror(errno)))
+        }
+    }
+}
+
+/// `lvsc state`
+public enum StateCommand {
+    public enum Format: String, CaseIterable { case ipvsadm, json }
+
+    public static func run(format: Format) -> CommandOutput {
+        var out = CommandOutput()
+        do {
+            let nl = try IPVSNetlink()
+            let table = try nl.table()
+            switch format {
+            case .ipvsadm: out.stdout = IPVSText.save(table)
+            case .json:
+                let addresses = try AddressNetlink().list().map {
+                    HostAddress(prefix: IPPrefix(address: $0.address, length: $0.prefixLength, explicitLength: true), interface: $0.interface)
+                }
+                var sysctls: [String: String] = [:]
+                for n in ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"] { if let v = Sysctl.read(n) { sysctls[n] = v } }
+                out.stdout = StateJSON.render(DirectorState(table: table, addresses: addresses, sysctls: sysctls))
+            }
+        } catch let e as NetlinkError {
+            out.stderr = "lvsc: \(e)\n"
+            out.exitCode = e.exitCode == 4 ? .stateChanged : .system
+        } catch {
+            out.stderr = "lvsc: \(error)\n"
+            out.exitCode = .system
+        }
+        return out
+    }
+}
+
+/// `lvsc apply`
+public enum ApplyCommand {
+    public struct Options {
+        public var dryRun = false
+        public var window = 256
+        public var timings = false
+
+        public init() {}
+    }
+
+    /// The director's live state, restricted to what lvsc manages: the IPVS table, the
+    /// forwarding sysctls, and which of the wanted VIPs are already on their interface.
+    static func live(_ nl: IPVSNetlink, desired: DirectorState) throws -> DirectorState {
+        var state = DirectorState(table: try nl.table())
+        if let want = desired.sysctls {
+            var s: [String: String] = [:]
+            for n in want.keys { s[n] = Sysctl.read(n) ?? "" }
+            state.sysctls = s
+        }
+        if let want = desired.addresses {
+            let have = Set(try AddressNetlink().list().map {
+                HostAddress(prefix: IPPrefix(address: $0.address, length: $0.prefixLength, explicitLength: true), interface: $0.interface)
+            })
+            state.addresses = want.filter { have.contains($0) }
+        }
+        return state
+    }
+
+    public static func run(_ src: ClusterSource, _ o: Options) -> CommandOutput {
+        var out = CommandOutput()
+        let t0 = PlanCommand.now()
+        guard let loaded = ClusterGate.load(src, needDirector: true, out: &out), let d = loaded.director else { return out }
+        var notes: [EmitNote] = []
+        let desired = DirectorState.desired(for: d, notes: &notes)
+        var marks: [(String, Double)] = [("parse+lint+compile", PlanCommand.now())]
+        // Appended on every way out (a defer would run after the returned value was copied).
+        func timed(_ out: CommandOutput) -> CommandOutput {
+            guard o.timings else { return out }
+            var out = out
+            var line = "timings:"
+            var last = t0
+            for (name, t) in marks { line += " \(name) \(NumberParser.format(((t - last) * 10).rounded() / 10)) ms,"; last = t }
+            out.stderr += String(line.dropLast()) + "\n"
+            return out
+        }
+        let render = PlanRender(sources: loaded.sources)
+        var applied = 0
+        var plan = Plan(operations: [])
+        do {
+            let nl = try IPVSNetlink()
+            nl.window = o.window
+            let current = try live(nl, desired: desired)
+            marks.append(("read kernel state", PlanCommand.now()))
+            plan = Plan.make(from: current, to: desired)
+            marks.append(("plan", PlanCommand.now()))
+            if o.dryRun {
+                out.stdout = render.text(plan, explain: false)
+                out.stderr += "\(plan.operations.count) operation\(plan.operations.count == 1 ? "" : "s") would be applied (dry run)\n"
+                return timed(out)
+            }
+            if plan.isEmpty {
+                out.stderr += "nothing to do: \(d.name)'s kernel state already matches its configuration (0 netlink writes)\n"
+                return timed(out)
+            }
+            for op in plan.operations {
+                switch op {
+                case .setSysctl(let n, let v, _): try Sysctl.write(n, v); applied += 1
+                case .addAddress(let a): try AddressNetlink().add(a.prefix.address, prefixLength: a.prefix.length, interface: a.interface); applied += 1
+                default: break
+                }
+            }
+            let reqs = requests(plan)
+            try nl.send(reqs)
+            applied += reqs.count
+            marks.append(("write", PlanCommand.now()))
+            out.stdout = render.text(plan, explain: false)
+            out.stderr += "applied \(plan.operations.count) operation\(plan.operations.count == 1 ? "" : "s") to \(d.name) (\(nl.writes) netlink write\(nl.writes == 1 ? "" : "s"))\n"
+        } catch let e as NetlinkError {
+            out.stderr += "lvsc: \(e)\n"
+            out.exitCode = e.exitCode == 4 ? .stateChanged : .system
+            if !plan.isEmpty {
+                out.stderr += "lvsc: stopped after at most \(applied) of \(plan.operations.count) operations\n"
+                // Say exactly what is left, from a fresh reading of the kernel.
+                if let nl = try? IPVSNetlink(), let now = try? live(nl, desired: desired) {
+                    let rest = Plan.make(from: now, to: desired)
+                    out.stderr += "lvsc: the kernel now needs \(rest.operations.count) more operation\(rest.operations.count == 1 ? "" : "s"):\n" + render.text(rest, explain: false)
+                }
+            }
+        } catch {
+            out.stderr += "lvsc: \(error)\n"
+            out.exitCode = .system
+        }
+        return timed(out)
+    }
+}

@@ -1,0 +1,444 @@
+import CNetlink
+import LVSModel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The kernel's IPVS interface (include/uapi/linux/ip_vs.h), generic netlink family "IPVS".
+enum IPVSGenl {
+    static let version: UInt8 = 1
+    enum Cmd: UInt8 {
+        case newService = 1, setService, delService, getService, newDest, setDest, delDest, getDest
+        case newDaemon, delDaemon, getDaemon, setConfig, getConfig, setInfo, getInfo, zero, flush
+    }
+    enum CmdAttr: Int32 { case service = 1, dest, daemon, timeoutTCP, timeoutTCPFin, timeoutUDP }
+    enum SvcAttr: Int32 { case af = 1, proto, addr, port, fwmark, schedName, flags, timeout, netmask, stats, peName, stats64 }
+    enum DestAttr: Int32 {
+        case addr = 1, port, fwdMethod, weight, uThresh, lThresh, activeConns, inactConns, persistConns, stats, addrFamily, stats64
+        case tunType, tunPort, tunFlags
+    }
+    enum InfoAttr: Int32 { case version = 1, connTabSize }
+    static let maxAttr: Int32 = 16
+    static let persistent: UInt32 = 0x1, onePacket: UInt32 = 0x4, sched1: UInt32 = 0x8
+    static let afInet: UInt16 = 2, afInet6: UInt16 = 10
+}
+
+/// One write to the kernel: what a plan operation becomes.
+public enum IPVSRequest: Sendable {
+    case addService(IPVSService)
+    case updateService(IPVSService)
+    case deleteService(IPVSServiceKey)
+    case addDestination(IPVSServiceKey, IPVSDestination)
+    case updateDestination(IPVSServiceKey, IPVSDestination)
+    case deleteDestination(IPVSServiceKey, IPVSDestination)
+
+    var command: IPVSGenl.Cmd {
+        switch self {
+        case .addService: return .newService
+        case .updateService: return .setService
+        case .deleteService: return .delService
+        case .addDestination: return .newDest
+        case .updateDestination: return .setDest
+        case .deleteDestination: return .delDest
+        }
+    }
+
+    public var summary: String {
+        switch self {
+        case .addService(let s): return "add service \(IPVSText.service(s.key))"
+        case .updateService(let s): return "update service \(IPVSText.service(s.key))"
+        case .deleteService(let k): return "delete service \(IPVSText.service(k))"
+        case .addDestination(let k, let d): return "add destination \(IPVSText.endpoint(d.address, d.port)) to \(IPVSText.service(k))"
+        case .updateDestination(let k, let d): return "update destination \(IPVSText.endpoint(d.address, d.port)) of \(IPVSText.service(k))"
+        case .deleteDestination(let k, let d): return "delete destination \(IPVSText.endpoint(d.address, d.port)) of \(IPVSText.service(k))"
+        }
+    }
+}
+
+/// Collects what the receive callbacks see; passed to C as an opaque pointer.
+final class ReceiveBox {
+    var acks = 0
+    var errors: [(seq: UInt32, errno: Int32)] = []
+    var messages: [[UInt8]] = []
+}
+
+/// Owns one generic-netlink socket to IPVS. Writes are pipelined: up to `window` requests are
+/// sent before their acknowledgements are read, so a 50,000-line table does not pay one
+/// round trip per line.
+public final class IPVSNetlink {
+    let sock: OpaquePointer
+    let family: Int32
+    public var window = 256
+    /// Writes sent to the kernel over this socket's life (the no-op apply reports zero).
+    public private(set) var writes = 0
+
+    public init() throws {
+        guard let s = nl_socket_alloc() else { throw NetlinkError.kernel(operation: "netlink socket", errno: ENOMEM, message: "out of memory") }
+        sock = s
+        if genl_connect(sock) < 0 {
+            nl_socket_free(sock)
+            throw NetlinkError.kernel(operation: "netlink socket", errno: errno, message: String(cString: strerror(errno)))
+        }
+        let f = genl_ctrl_resolve(sock, "IPVS")
+        if f < 0 {
+            nl_socket_free(sock)
+            throw NetlinkError.ipvsUnavailable
+        }
+        family = f
+        nl_socket_disable_seq_check(sock)
+        _ = nl_socket_set_buffer_size(sock, 1 << 22, 1 << 22)
+    }
+
+    deinit { nl_socket_free(sock) }
+
+    // MARK: messages
+
+    func message(_ cmd: IPVSGenl.Cmd, flags: Int32) throws -> OpaquePointer {
+        guard let msg = nlmsg_alloc() else { throw NetlinkError.kernel(operation: "netlink message", errno: ENOMEM, message: "out of memory") }
+        guard genlmsg_put(msg, UInt32(NL_AUTO_PORT), UInt32(NL_AUTO_SEQ), family, 0, flags, cmd.rawValue, IPVSGenl.version) != nil else {
+            nlmsg_free(msg)
+            throw NetlinkError.kernel(operation: "netlink message", errno: ENOMEM, message: "cannot build the header")
+        }
+        return msg
+    }
+
+    static func address16(_ a: IPAddress) -> [UInt8] {
+        var b = [UInt8](repeating: 0, count: 16)
+        switch a {
+        case .v4(let v):
+            b[0] = UInt8(v >> 24); b[1] = UInt8((v >> 16) & 255); b[2] = UInt8((v >> 8) & 255); b[3] = UInt8(v & 255)
+        case .v6(let h, let l):
+            for i in 0..<8 { b[i] = UInt8((h >> (56 - 8 * UInt64(i))) & 255); b[8 + i] = UInt8((l >> (56 - 8 * UInt64(i))) & 255) }
+        }
+        return b
+    }
+
+    static func af(_ f: IPAddress.Family) -> UInt16 { f == .inet ? IPVSGenl.afInet : IPVSGenl.afInet6 }
+
+    /// The service's identity (AF and fwmark, or AF, protocol, address and port) and, for a
+    /// full entry, its settings.
+    func putService(_ msg: OpaquePointer, key: IPVSServiceKey, full: IPVSService?) {
+        let nest = nla_nest_start(msg, IPVSGenl.CmdAttr.service.rawValue)
+        nla_put_u16(msg, IPVSGenl.SvcAttr.af.rawValue, Self.af(key.family))
+        switch key {
+        case .fwmark(let m, _):
+            nla_put_u32(msg, IPVSGenl.SvcAttr.fwmark.rawValue, m)
+        case .address(let p, let a, let port):
+            nla_put_u16(msg, IPVSGenl.SvcAttr.proto.rawValue, UInt16(p.number))
+            var bytes = Self.address16(a)
+            nla_put(msg, IPVSGenl.SvcAttr.addr.rawValue, 16, &bytes)
+            nla_put_u16(msg, IPVSGenl.SvcAttr.port.rawValue, UInt16(port).bigEndian)
+        }
+        if let s = full {
+            nla_put_string(msg, IPVSGenl.SvcAttr.schedName.rawValue, s.scheduler)
+            if let pe = s.persistenceEngine { nla_put_string(msg, IPVSGenl.SvcAttr.peName.rawValue, pe) }
+            var flags: UInt32 = 0
+            if s.persistence != nil { flags |= IPVSGenl.persistent }
+            if s.onePacket { flags |= IPVSGenl.onePacket }
+            flags |= UInt32(s.schedulerFlagBits) * IPVSGenl.sched1
+            var fm: (UInt32, UInt32) = (flags, ~0)
+            nla_put(msg, IPVSGenl.SvcAttr.flags.rawValue, 8, &fm)
+            nla_put_u32(msg, IPVSGenl.SvcAttr.timeout.rawValue, UInt32(s.persistence ?? 0))
+            switch s.effectiveNetmask {
+            case .v4(let m): nla_put_u32(msg, IPVSGenl.SvcAttr.netmask.rawValue, m.bigEndian)
+            case .v6(let n): nla_put_u32(msg, IPVSGenl.SvcAttr.netmask.rawValue, UInt32(n))
+            }
+        }
+        nla_nest_end(msg, nest)
+    }
+
+    func putDestination(_ msg: OpaquePointer, _ d: IPVSDestination, full: Bool) {
+        let nest = nla_nest_start(msg, IPVSGenl.CmdAttr.dest.rawValue)
+        var bytes = Self.address16(d.address)
+        nla_put(msg, IPVSGenl.DestAttr.addr.rawValue, 16, &bytes)
+        nla_put_u16(msg, IPVSGenl.DestAttr.port.rawValue, UInt16(d.port).bigEndian)
+        nla_put_u16(msg, IPVSGenl.DestAttr.addrFamily.rawValue, Self.af(d.address.family))
+        if full {
+            let method: UInt32
+            switch d.forwarding {
+            case .masquerade: method = 0
+            case .tunnel: method = 2
+            case .route: method = 3
+            }
+            nla_put_u32(msg, IPVSGenl.DestAttr.fwdMethod.rawValue, method)
+            nla_put_u32(msg, IPVSGenl.DestAttr.weight.rawValue, UInt32(truncatingIfNeeded: d.weight))
+            nla_put_u32(msg, IPVSGenl.DestAttr.uThresh.rawValue, UInt32(truncatingIfNeeded: d.upperThreshold))
+            nla_put_u32(msg, IPVSGenl.DestAttr.lThresh.rawValue, UInt32(truncatingIfNeeded: d.lowerThreshold))
+            if case .tunnel(let type, let port, let csum) = d.forwarding {
+                let t: UInt8 = type == .ipip ? 0 : (type == .gue ? 1 : 2)
+                nla_put_u8(msg, IPVSGenl.DestAttr.tunType.rawValue, t)
+                if let port { nla_put_u16(msg, IPVSGenl.DestAttr.tunPort.rawValue, UInt16(port).bigEndian) }
+                if type != .ipip {
+                    nla_put_u16(msg, IPVSGenl.DestAttr.tunFlags.rawValue, csum == .nocsum ? 0 : (csum == .csum ? 1 : 2))
+                }
+            }
+        }
+        nla_nest_end(msg, nest)
+    }
+
+    func build(_ r: IPVSRequest) throws -> OpaquePointer {
+        let msg = try message(r.command, flags: NLM_F_ACK)
+        switch r {
+        case .addService(let s), .updateService(let s): putService(msg, key: s.key, full: s)
+        case .deleteService(let k): putService(msg, key: k, full: nil)
+        case .addDestination(let k, let d), .updateDestination(let k, let d):
+            putService(msg, key: k, full: nil); putDestination(msg, d, full: true)
+        case .deleteDestination(let k, let d):
+            putService(msg, key: k, full: nil); putDestination(msg, d, full: false)
+        }
+        return msg
+    }
+
+    // MARK: receiving
+
+    func callbacks(_ box: ReceiveBox) -> OpaquePointer {
+        let cb = nl_cb_alloc(NL_CB_DEFAULT)!
+        let arg = Unmanaged.passUnretained(box).toOpaque()
+        nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, { _, arg in
+            Unmanaged<ReceiveBox>.fromOpaque(arg!).takeUnretainedValue().acks += 1
+            return Int32(NL_OK.rawValue)
+        }, arg)
+        nl_cb_err(cb, NL_CB_CUSTOM, { _, err, arg in
+            let box = Unmanaged<ReceiveBox>.fromOpaque(arg!).takeUnretainedValue()
+            box.errors.append((err!.pointee.msg.nlmsg_seq, -err!.pointee.error))
+            return Int32(NL_SKIP.rawValue)
+        }, arg)
+        nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, { msg, arg in
+            let box = Unmanaged<ReceiveBox>.fromOpaque(arg!).takeUnretainedValue()
+            let hdr = nlmsg_hdr(msg)!
+            let len = Int(hdr.pointee.nlmsg_len)
+            box.messages.append(Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(hdr), count: len)))
+            return Int32(NL_OK.rawValue)
+        }, arg)
+        return cb
+    }
+
+    /// Requests per sendmsg: the kernel runs every message of one datagram in turn and queues
+    /// one ack each, so a batch costs one system call instead of one per request.
+    public var batch = 64
+
+    /// Sends requests in batches, at most `window` awaiting their acknowledgement at a time;
+    /// stops at the first failure, after reading every ack of what was sent, and reports which
+    /// request failed.
+    public func send(_ requests: [IPVSRequest]) throws {
+        let box = ReceiveBox()
+        let cb = callbacks(box)
+        defer { nl_cb_put(cb) }
+        var seqs: [UInt32: Int] = [:]
+        var sent = 0
+        var buffer: [UInt8] = []
+        var pending = 0
+        func drain(until outstanding: Int) throws {
+            while sent - box.acks - box.errors.count > outstanding {
+                let r = nl_recvmsgs(sock, cb)
+                if r < 0 { throw NetlinkError.kernel(operation: "netlink receive", errno: -r, message: String(cString: nl_geterror(r))) }
+            }
+        }
+        func flush() throws {
+            guard pending > 0 else { return }
+            let n = buffer.withUnsafeMutableBytes { nl_sendto(sock, $0.baseAddress, $0.count) }
+            if n < 0 { throw NetlinkError.kernel(operation: "netlink send", errno: -n, message: String(cString: nl_geterror(n))) }
+            sent += pending
+            writes += pending
+            pending = 0
+            buffer.removeAll(keepingCapacity: true)
+        }
+        for (i, r) in requests.enumerated() {
+            let msg = try build(r)
+            nl_complete_msg(sock, msg)
+            let hdr = nlmsg_hdr(msg)!
+            seqs[hdr.pointee.nlmsg_seq] = i
+            buffer += UnsafeRawBufferPointer(start: UnsafeRawPointer(hdr), count: Int(hdr.pointee.nlmsg_len))
+            nlmsg_free(msg)
+            pending += 1
+            if pending >= batch || buffer.count > 60_000 {
+                try flush()
+                try drain(until: max(0, window - batch))
+                if !box.errors.isEmpty { break }
+            }
+        }
+        if box.errors.isEmpty { try flush() }
+        try drain(until: 0)
+        if let (seq, e) = box.errors.first {
+            let r = requests[seqs[seq] ?? 0]
+            throw Self.error(for: r, errno: e)
+        }
+    }
+
+    static func error(for r: IPVSRequest, errno e: Int32) -> NetlinkError {
+        switch (e, r) {
+        case (EPERM, _), (EACCES, _): return .permission(r.summary)
+        case (ENOENT, .addService(let s)), (ENOENT, .updateService(let s)): return .schedulerMissing(s.persistenceEngine.map { "\(s.scheduler)' or '\($0)" } ?? s.scheduler)
+        case (EEXIST, _): return .exists(r.summary.replacingFirst("add ", with: ""))
+        case (ESRCH, _), (ENOENT, _): return .notFound(r.summary.replacingFirst("update ", with: "").replacingFirst("delete ", with: "").replacingFirst("add ", with: "the service of "))
+        default: return .kernel(operation: r.summary, errno: e, message: String(cString: strerror(e)))
+        }
+    }
+
+    /// Sends one dump request and returns the reply messages (raw bytes).
+    func dump(_ cmd: IPVSGenl.Cmd, service: IPVSServiceKey? = nil) throws -> [[UInt8]] {
+        let msg = try message(cmd, flags: NLM_F_DUMP)
+        if let service { putService(msg, key: service, full: nil) }
+        let box = ReceiveBox()
+        let cb = callbacks(box)
+        defer { nl_cb_put(cb) }
+        let n = nl_send_auto(sock, msg)
+        nlmsg_free(msg)
+        if n < 0 { throw NetlinkError.kernel(operation: "dump", errno: -n, message: String(cString: nl_geterror(n))) }
+        let r = nl_recvmsgs(sock, cb)
+        if let (_, e) = box.errors.first {
+            if e == EPERM || e == EACCES { throw NetlinkError.permission("read the IPVS table") }
+            throw NetlinkError.kernel(operation: "read the IPVS table", errno: e, message: String(cString: strerror(e)))
+        }
+        if r < 0 { throw NetlinkError.kernel(operation: "read the IPVS table", errno: -r, message: String(cString: nl_geterror(r))) }
+        return box.messages
+    }
+
+    // MARK: reading the table
+
+    /// Nested attributes of a top-level attribute of a generic netlink reply, by type.
+    static func attributes(_ bytes: [UInt8], top: Int32) -> [Int32: [UInt8]] {
+        // nlmsghdr (16) + genlmsghdr (4), then attributes; each: u16 len, u16 type, payload, padded to 4.
+        func walk(_ b: ArraySlice<UInt8>) -> [Int32: [UInt8]] {
+            var out: [Int32: [UInt8]] = [:]
+            var i = b.startIndex
+            while i + 4 <= b.endIndex {
+                let len = Int(b[i]) | Int(b[i + 1]) << 8
+                let type = (Int32(b[i + 2]) | Int32(b[i + 3]) << 8) & 0x3FFF
+                guard len >= 4, i + len <= b.endIndex else { break }
+                out[type] = Array(b[(i + 4)..<(i + len)])
+                i += (len + 3) & ~3
+            }
+            return out
+        }
+        guard bytes.count >= 20 else { return [:] }
+        guard let nested = walk(bytes[20...])[top] else { return [:] }
+        return walk(nested[...])
+    }
+
+    static func u16(_ b: [UInt8]?) -> UInt16? { b.flatMap { $0.count >= 2 ? UInt16($0[0]) | UInt16($0[1]) << 8 : nil } }
+    static func u32(_ b: [UInt8]?) -> UInt32? {
+        b.flatMap { $0.count >= 4 ? UInt32($0[0]) | UInt32($0[1]) << 8 | UInt32($0[2]) << 16 | UInt32($0[3]) << 24 : nil }
+    }
+    static func string(_ b: [UInt8]?) -> String? { b.map { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) } }
+
+    static func address(_ b: [UInt8]?, family: UInt16) -> IPAddress? {
+        guard let b, b.count >= 4 else { return nil }
+        if family == IPVSGenl.afInet { return .v4(UInt32(b[0]) << 24 | UInt32(b[1]) << 16 | UInt32(b[2]) << 8 | UInt32(b[3])) }
+        guard b.count >= 16 else { return nil }
+        var h: UInt64 = 0, l: UInt64 = 0
+        for i in 0..<8 { h = h << 8 | UInt64(b[i]); l = l << 8 | UInt64(b[8 + i]) }
+        return .v6(h, l)
+    }
+
+    static let flagNames = ["flag-1", "flag-2", "flag-3"]
+
+    static func service(from a: [Int32: [UInt8]]) -> IPVSService? {
+        guard let af = u16(a[IPVSGenl.SvcAttr.af.rawValue]) else { return nil }
+        let family: IPAddress.Family = af == IPVSGenl.afInet ? .inet : .inet6
+        let key: IPVSServiceKey
+        if let m = u32(a[IPVSGenl.SvcAttr.fwmark.rawValue]), m != 0 {
+            key = .fwmark(m, family)
+        } else {
+            guard let p = u16(a[IPVSGenl.SvcAttr.proto.rawValue]), let addr = address(a[IPVSGenl.SvcAttr.addr.rawValue], family: af),
+                  let port = u16(a[IPVSGenl.SvcAttr.port.rawValue]) else { return nil }
+            let proto: IPVSProtocol = p == 6 ? .tcp : (p == 17 ? .udp : .sctp)
+            key = .address(proto, addr, port: Int(UInt16(bigEndian: port)))
+        }
+        var s = IPVSService(key: key, scheduler: string(a[IPVSGenl.SvcAttr.schedName.rawValue]) ?? "")
+        let flags = u32(a[IPVSGenl.SvcAttr.flags.rawValue]) ?? 0
+        if flags & IPVSGenl.persistent != 0 { s.persistence = Int(u32(a[IPVSGenl.SvcAttr.timeout.rawValue]) ?? 0) }
+        if let m = u32(a[IPVSGenl.SvcAttr.netmask.rawValue]) {
+            if family == .inet { let v = UInt32(bigEndian: m); if v != 0xFFFF_FFFF { s.netmask = .v4(v) } }
+            else if m != 128 { s.netmask = .v6(Int(m)) }
+        }
+        if let pe = string(a[IPVSGenl.SvcAttr.peName.rawValue]), !pe.isEmpty { s.persistenceEngine = pe }
+        s.onePacket = flags & IPVSGenl.onePacket != 0
+        let bits = Int((flags >> 3) & 7)
+        let names = s.scheduler == "sh" ? ["sh-fallback", "sh-port", "flag-3"] : (s.scheduler == "mh" ? ["mh-fallback", "mh-port", "flag-3"] : flagNames)
+        s.schedulerFlags = (0..<3).filter { bits & (1 << $0) != 0 }.map { names[$0] }
+        return s
+    }
+
+    static func destination(from a: [Int32: [UInt8]], serviceFamily: IPAddress.Family) -> IPVSDestination? {
+        let af = u16(a[IPVSGenl.DestAttr.addrFamily.rawValue]) ?? af(serviceFamily)
+        guard let addr = address(a[IPVSGenl.DestAttr.addr.rawValue], family: af), let port = u16(a[IPVSGenl.DestAttr.port.rawValue]),
+              let method = u32(a[IPVSGenl.DestAttr.fwdMethod.rawValue]) else { return nil }
+        let fwd: IPVSForwarding
+        switch method & 7 {
+        case 0: fwd = .masquerade
+        case 2:
+            let t = a[IPVSGenl.DestAttr.tunType.rawValue]?.first ?? 0
+            let tp = u16(a[IPVSGenl.DestAttr.tunPort.rawValue]).map { Int(UInt16(bigEndian: $0)) }
+            let tf = u16(a[IPVSGenl.DestAttr.tunFlags.rawValue]) ?? 0
+            let type: IPVSForwarding.TunnelType = t == 1 ? .gue : (t == 2 ? .gre : .ipip)
+            fwd = .tunnel(type: type, port: type == .gue ? tp : nil, checksum: tf == 1 ? .csum : (tf == 2 ? .remcsum : .nocsum))
+        default: fwd = .route
+        }
+        var d = IPVSDestination(address: addr, port: Int(UInt16(bigEndian: port)), forwarding: fwd,
+                                weight: Int(Int32(bitPattern: u32(a[IPVSGenl.DestAttr.weight.rawValue]) ?? 0)))
+        d.upperThreshold = Int(u32(a[IPVSGenl.DestAttr.uThresh.rawValue]) ?? 0)
+        d.lowerThreshold = Int(u32(a[IPVSGenl.DestAttr.lThresh.rawValue]) ?? 0)
+        return d
+    }
+
+    /// The whole table: every service and its destinations.
+    public func table() throws -> IPVSTable {
+        var t = IPVSTable()
+        for m in try dump(.getService) {
+            guard var s = Self.service(from: Self.attributes(m, top: IPVSGenl.CmdAttr.service.rawValue)) else { continue }
+            for dm in try dump(.getDest, service: s.key) {
+                if let d = Self.destination(from: Self.attributes(dm, top: IPVSGenl.CmdAttr.dest.rawValue), serviceFamily: s.key.family) {
+                    s.destinations.append(d)
+                }
+            }
+            t.services.append(s)
+        }
+        return t
+    }
+
+    /// IPVS version and connection table size (GET_INFO).
+    public func info() throws -> (version: String, connectionTableSize: Int) {
+        let msg = try message(.getInfo, flags: 0)
+        let box = ReceiveBox()
+        let cb = callbacks(box)
+        defer { nl_cb_put(cb) }
+        let n = nl_send_auto(sock, msg)
+        nlmsg_free(msg)
+        if n < 0 { throw NetlinkError.kernel(operation: "IPVS info", errno: -n, message: String(cString: nl_geterror(n))) }
+        _ = nl_recvmsgs(sock, cb)
+        guard let m = box.messages.first, m.count >= 20 else { throw NetlinkError.kernel(operation: "IPVS info", errno: EIO, message: "no reply") }
+        var attrs: [Int32: [UInt8]] = [:]
+        var i = 20
+        while i + 4 <= m.count {
+            let len = Int(m[i]) | Int(m[i + 1]) << 8
+            let type = Int32(m[i + 2]) | Int32(m[i + 3]) << 8
+            guard len >= 4, i + len <= m.count else { break }
+            attrs[type] = Array(m[(i + 4)..<(i + len)])
+            i += (len + 3) & ~3
+        }
+        let v = Self.u32(attrs[IPVSGenl.InfoAttr.version.rawValue]) ?? 0
+        return ("\(v >> 16).\((v >> 8) & 255).\(v & 255)", Int(Self.u32(attrs[IPVSGenl.InfoAttr.connTabSize.rawValue]) ?? 0))
+    }
+
+    /// Removes every service (ipvsadm -C).
+    public func flush() throws {
+        let msg = try message(.flush, flags: NLM_F_ACK)
+        let box = ReceiveBox()
+        let cb = callbacks(box)
+        defer { nl_cb_put(cb) }
+        let n = nl_send_auto(sock, msg)
+        nlmsg_free(msg)
+        if n < 0 { throw NetlinkError.kernel(operation: "flush", errno: -n, message: String(cString: nl_geterror(n))) }
+        writes += 1
+        while box.acks + box.errors.count < 1 { if nl_recvmsgs(sock, cb) < 0 { break } }
+        if let (_, e) = box.errors.first { throw e == EPERM ? NetlinkError.permission("flush") : NetlinkError.kernel(operation: "flush", errno: e, message: String(cString: strerror(e))) }
+    }
+}
+
+extension String {
+    /// Replaces a leading `target` (the summaries start with their verb).
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        hasPrefix(target) ? replacement + dropFirst(target.count) : self
+    }
+}

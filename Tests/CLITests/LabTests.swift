@@ -1,0 +1,29 @@
+import Foundation
+import XCTest
+
+/// The qemu IPVS lab (lab/ipvs-lab.sh): Debian's kernel with ip_vs, booted under TCG, runs every
+/// lab/scenarios/*.sh against the release lvsc; each must pass.
+final class LabTests: XCTestCase {
+    func testQemuIPVSLab() throws {
+        guard getuid() == 0 else {
+            print("LabTests: skipped, the lab needs root (apt, qemu); CI runs as root")
+            throw XCTSkip("the lab needs root")
+        }
+        guard let release = ProcessInfo.processInfo.environment["LVSC_RELEASE_BIN"] else {
+            print("LabTests: skipped, LVSC_RELEASE_BIN is unset (scripts/test.sh builds the release lvsc and sets it)")
+            throw XCTSkip("LVSC_RELEASE_BIN is unset")
+        }
+        let r = try sh("bash lab/ipvs-lab.sh --lvsc '\(release)'", in: repositoryRoot, timeout: 1500)
+        let scenarios = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("lab/scenarios").path)
+            .filter { $0.hasSuffix(".sh") }.map { String($0.dropLast(3)) }.sorted()
+        var results: [String: String] = [:]
+        for line in r.stdout.split(separator: "\n") where line.hasPrefix("@@RESULT ") {
+            let parts = line.split(separator: " ")
+            results[String(parts[1])] = String(parts[2])
+        }
+        XCTAssertEqual(results.keys.sorted(), scenarios, "every scenario reports a result\n" + r.stdout + r.stderr)
+        for s in scenarios { XCTAssertEqual(results[s], "PASS", "lab scenario \(s)\n" + r.stdout) }
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        print(r.stdout.split(separator: "\n").filter { $0.hasPrefix("@@RESULT") }.joined(separator: "\n"))
+    }
+}
