@@ -43,7 +43,7 @@ VMLINUZ="$WORK/kernel/root/boot/vmlinuz-$KVER"
 
 # 2. The initramfs.
 R="$WORK/root"
-rm -rf "$R" && mkdir -p "$R"/{bin,sbin,etc,proc,sys,dev,tmp,run,lab/bin,lab/mods,lab/fixtures}
+rm -rf "$R" && mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,lab/bin,lab/mods,lab/fixtures}
 cp /bin/busybox "$R/bin/busybox"
 add_binary() {   # a program at the same path in the guest, with every library ldd names
     local src=$1 dst=${2:-$1}
@@ -54,12 +54,14 @@ add_binary() {   # a program at the same path in the guest, with every library l
 }
 add_binary /usr/sbin/ipvsadm
 add_binary /bin/bash
+# iproute2 for network namespaces (busybox ip has no netns); ahead of busybox on PATH.
+add_binary /bin/ip /lab/bin/ip
 cp /usr/sbin/ipvsadm-save /usr/sbin/ipvsadm-restore "$R/usr/sbin/"
 add_binary "$LVSC" /lab/bin/lvsc
 # Load order by hand: the package ships no modules.dep, and libcrc32c needs crc32c_generic first.
 for m in crypto/crc32c_generic lib/libcrc32c net/ipv4/netfilter/nf_defrag_ipv4 net/ipv6/netfilter/nf_defrag_ipv6 \
          net/netfilter/nf_conntrack net/netfilter/ipvs/ip_vs \
-         net/netfilter/ipvs/ip_vs_{rr,wrr,lc,wlc,lblc,lblcr,dh,sh,sed,nq,fo,ovf,mh} drivers/net/dummy; do
+         net/netfilter/ipvs/ip_vs_{rr,wrr,lc,wlc,lblc,lblcr,dh,sh,sed,nq,fo,ovf,mh} drivers/net/dummy drivers/net/veth; do
     cp "$MODS/$m.ko" "$R/lab/mods/"
     basename "$m" >> "$R/lab/mods/order"
 done
@@ -82,7 +84,7 @@ cat > "$R/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s
 export PATH=/lab/bin:/bin:/sbin:/usr/bin:/usr/sbin HOME=/ NO_COLOR=1
-mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs tmp /tmp; mount -t tmpfs run /run
 for m in $(cat /lab/mods/order); do insmod /lab/mods/$m.ko 2>/dev/null || echo "lab: insmod $m failed"; done
 ip link set lo up
 echo "@@LAB_BEGIN@@"
