@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "LVSNetlink", dependencies: ["CNetlink", "LVSModel"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "KeepalivedSyntaxTests", dependencies: ["KeepalivedSyntax", "GrammarGen"]),
-        .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"]),
+        .testTarget(name: "LVSModelTests", dependencies: ["LVSModel", "LVSNetlink"]),
         .testTarget(name: "LVSCheckTests", dependencies: ["LVSCheck", "LVSCommands"]),
         .testTarget(name: "LVSEmitTests", dependencies: ["LVSEmit", "LVSCommands"]),
         .testTarget(name: "CLITests", dependencies: ["LVSCommands"]),

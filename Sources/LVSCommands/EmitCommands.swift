@@ -1,4 +1,5 @@
 @_exported import LVSEmit
+import LVSNetlink
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -287,8 +288,8 @@ public enum PlanCommand {
 
     public static func run(_ src: ClusterSource, _ o: Options) -> CommandOutput {
         var out = CommandOutput()
-        if o.live {
-            out.stderr = "lvsc: --live reads the kernel through netlink, which lands with the netlink issue; use --state FILE (ipvsadm-save -n output or lvsc's JSON state)\n"
+        if o.live && o.state != nil {
+            out.stderr = "lvsc: give --state FILE or --live, not both\n"
             out.exitCode = .usage
             return out
         }
@@ -296,7 +297,20 @@ public enum PlanCommand {
         guard let loaded = ClusterGate.load(src, needDirector: true, out: &out), let d = loaded.director else { return out }
         let t1 = now()
         var current = DirectorState(table: IPVSTable(), addresses: [], sysctls: [:])
-        if let path = o.state {
+        var notes: [EmitNote] = []
+        let desired = DirectorState.desired(for: d, notes: &notes)
+        let tc = now()
+        if o.live {
+            do {
+                current = try ApplyCommand.live(try IPVSNetlink(), desired: desired)
+            } catch let e as NetlinkError {
+                out.stderr += "lvsc: \(e)\n"
+                out.exitCode = e.exitCode == 4 ? .stateChanged : .system
+                return out
+            } catch {
+                out.stderr += "lvsc: \(error)\n"; out.exitCode = .system; return out
+            }
+        } else if let path = o.state {
             switch readState(path) {
             case .failure(let e):
                 out.stderr += "lvsc: cannot read state \(path): \(e.message)\n"; out.exitCode = .usage; return out
@@ -304,8 +318,6 @@ public enum PlanCommand {
             }
         }
         let t2 = now()
-        var notes: [EmitNote] = []
-        let desired = DirectorState.desired(for: d, notes: &notes)
         let plan = Plan.make(from: current, to: desired)
         let t3 = now()
         let render = PlanRender(sources: loaded.sources)
@@ -318,7 +330,7 @@ public enum PlanCommand {
         }
         if o.timings {
             func ms(_ x: Double) -> String { NumberParser.format((x * 10).rounded() / 10) }
-            out.stderr += "timings: parse+lint \(ms(t1 - t0)) ms, read state \(ms(t2 - t1)) ms, compile+plan \(ms(t3 - t2)) ms, render \(ms(now() - t3)) ms\n"
+            out.stderr += "timings: parse+lint \(ms(t1 - t0)) ms, read state \(ms(t2 - tc)) ms, compile+plan \(ms(tc - t1 + t3 - t2)) ms, render \(ms(now() - t3)) ms\n"
         }
         return out
     }

@@ -13,7 +13,7 @@ func requests(_ plan: Plan) -> [IPVSRequest] {
         case .addDestination(let k, let d): return .addDestination(k, d)
         case .updateDestination(let k, let d, _): return .updateDestination(k, d)
         case .deleteDestination(let k, let d): return .deleteDestination(k, d)
-        case .addAddress, .deleteAddress, .setSysctl: return nil
+        case .addAddress, .deleteAddress, .setSysctl, .startSyncDaemon, .stopSyncDaemon: return nil
         }
     }
 }
@@ -41,6 +41,26 @@ enum Sysctl {
     }
 }
 
+extension SyncDaemon {
+    var kernel: KernelSyncDaemon {
+        var k = KernelSyncDaemon(master: role == .master, interface: interface, syncID: syncID)
+        k.maxLength = maxLength; k.group = group; k.port = port; k.ttl = ttl
+        return k
+    }
+
+    /// A running daemon as the plan compares it: the kernel's defaults count as unset unless the
+    /// configuration sets them.
+    static func fromKernel(_ k: KernelSyncDaemon, like want: [SyncDaemon]) -> SyncDaemon {
+        var d = SyncDaemon(role: k.master ? .master : .backup, interface: k.interface, syncID: k.syncID)
+        let w = want.first { $0.role == d.role }
+        if w?.maxLength != nil { d.maxLength = k.maxLength }
+        if w?.group != nil { d.group = k.group }
+        if w?.port != nil { d.port = k.port }
+        if w?.ttl != nil { d.ttl = k.ttl }
+        return d
+    }
+}
+
 /// `lvsc state`
 public enum StateCommand {
     public enum Format: String, CaseIterable { case ipvsadm, json }
@@ -58,7 +78,8 @@ public enum StateCommand {
                 }
                 var sysctls: [String: String] = [:]
                 for n in ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"] { if let v = Sysctl.read(n) { sysctls[n] = v } }
-                out.stdout = StateJSON.render(DirectorState(table: table, addresses: addresses, sysctls: sysctls))
+                let daemons = try nl.syncDaemons().map { SyncDaemon.fromKernel($0, like: []) }
+                out.stdout = StateJSON.render(DirectorState(table: table, addresses: addresses, sysctls: sysctls, syncDaemons: daemons))
             }
         } catch let e as NetlinkError {
             out.stderr = "lvsc: \(e)\n"
@@ -85,6 +106,9 @@ public enum ApplyCommand {
     /// forwarding sysctls, and which of the wanted VIPs are already on their interface.
     static func live(_ nl: IPVSNetlink, desired: DirectorState) throws -> DirectorState {
         var state = DirectorState(table: try nl.table())
+        if let want = desired.syncDaemons {
+            state.syncDaemons = try nl.syncDaemons().map { SyncDaemon.fromKernel($0, like: want) }
+        }
         if let want = desired.sysctls {
             var s: [String: String] = [:]
             for n in want.keys { s[n] = Sysctl.read(n) ?? "" }
@@ -139,6 +163,8 @@ public enum ApplyCommand {
                 switch op {
                 case .setSysctl(let n, let v, _): try Sysctl.write(n, v); applied += 1
                 case .addAddress(let a): try AddressNetlink().add(a.prefix.address, prefixLength: a.prefix.length, interface: a.interface); applied += 1
+                case .stopSyncDaemon(let d): try nl.stopSyncDaemon(d.kernel); applied += 1
+                case .startSyncDaemon(let d): try nl.startSyncDaemon(d.kernel); applied += 1
                 default: break
                 }
             }

@@ -28,11 +28,14 @@ public struct DirectorState: Sendable {
     public var table: IPVSTable
     public var addresses: [HostAddress]?
     public var sysctls: [String: String]?
+    /// The connection-sync daemons (nil: unknown, left alone).
+    public var syncDaemons: [SyncDaemon]?
 
-    public init(table: IPVSTable, addresses: [HostAddress]? = nil, sysctls: [String: String]? = nil) {
+    public init(table: IPVSTable, addresses: [HostAddress]? = nil, sysctls: [String: String]? = nil, syncDaemons: [SyncDaemon]? = nil) {
         self.table = table
         self.addresses = addresses
         self.sysctls = sysctls
+        self.syncDaemons = syncDaemons
     }
 }
 
@@ -47,6 +50,8 @@ public enum PlanOperation: Sendable {
     case addAddress(HostAddress)
     case deleteAddress(HostAddress)
     case setSysctl(String, String, from: String?)
+    case startSyncDaemon(SyncDaemon)
+    case stopSyncDaemon(SyncDaemon)
 
     /// The config line that asks for this operation (nil for deletions: nothing asks for them).
     public var origin: SourceSpan? {
@@ -54,7 +59,8 @@ public enum PlanOperation: Sendable {
         case .addService(let s), .updateService(let s, _): return s.origin
         case .addDestination(_, let d), .updateDestination(_, let d, _): return d.origin
         case .addAddress(let a): return a.origin
-        case .deleteService, .deleteDestination, .deleteAddress, .setSysctl: return nil
+        case .startSyncDaemon(let d): return d.origin
+        case .deleteService, .deleteDestination, .deleteAddress, .setSysctl, .stopSyncDaemon: return nil
         }
     }
 }
@@ -114,6 +120,11 @@ public struct Plan: Sendable {
         // the operations are sorted, never the whole table.
         adds = ordered(adds); updates = ordered(updates); deletes = ordered(deletes)
         // Addresses are only ever added: a host's own addresses and a retired VIP look alike.
+        // A daemon cannot be changed in place: one with other settings is stopped, then started.
+        if let want = desired.syncDaemons, let have = current.syncDaemons {
+            for h in have where !want.contains(where: { $0.sameSettings(as: h) }) { prelude.append(.stopSyncDaemon(h)) }
+            for w in want where !have.contains(where: { $0.sameSettings(as: w) }) { prelude.append(.startSyncDaemon(w)) }
+        }
         return Plan(operations: prelude + adds + updates + deletes)
     }
 
@@ -121,7 +132,7 @@ public struct Plan: Sendable {
         switch op {
         case .addService(let s), .updateService(let s, _), .deleteService(let s): return (s.key, nil)
         case .addDestination(let k, let d), .updateDestination(let k, let d, _), .deleteDestination(let k, let d): return (k, d)
-        case .addAddress, .deleteAddress, .setSysctl: return (nil, nil)
+        case .addAddress, .deleteAddress, .setSysctl, .startSyncDaemon, .stopSyncDaemon: return (nil, nil)
         }
     }
 
@@ -194,6 +205,10 @@ public struct Plan: Sendable {
                 var s = out.sysctls ?? [:]
                 s[name] = value
                 out.sysctls = s
+            case .startSyncDaemon(let d):
+                out.syncDaemons = (out.syncDaemons ?? []) + [d]
+            case .stopSyncDaemon(let d):
+                out.syncDaemons?.removeAll { $0.sameSettings(as: d) }
             }
         }
         if !removed.isEmpty { out.table.services.removeAll { removed.contains($0.key) } }

@@ -11,6 +11,7 @@ extension DirectorState {
         var sysctls = ["net.ipv4.ip_forward": "1"]
         if table.services.contains(where: { $0.key.family == .inet6 }) { sysctls["net.ipv6.conf.all.forwarding"] = "1" }
         var state = DirectorState(table: table, addresses: nil, sysctls: sysctls)
+        state.syncDaemons = SyncDaemon.from(d.config!, notes: &notes).map { [$0] } ?? []
         if d.config!.instances.isEmpty {
             let iface = d.host.interface?.value ?? "eth0"
             var seen = Set<IPAddress>()
@@ -87,6 +88,8 @@ public struct PlanRender {
             case .addAddress(let a): line = "add address      ip addr add \(a.prefix.address)/\(a.prefix.length) dev \(a.interface)"
             case .deleteAddress(let a): line = "delete address   ip addr del \(a.prefix.address)/\(a.prefix.length) dev \(a.interface)"
             case .setSysctl(let n, let v, let old): line = "set sysctl       sysctl -w \(n)=\(v)" + (old.map { "   # was \($0)" } ?? "")
+            case .startSyncDaemon(let d): line = "start daemon     " + d.command
+            case .stopSyncDaemon(let d): line = "stop daemon      ipvsadm --stop-daemon \(d.role.rawValue)"
             }
             out += line + "\n"
             if explain {
@@ -133,6 +136,10 @@ public struct PlanRender {
                 f = [("op", .string("delete-address")), ("address", .string("\(a.prefix.address)/\(a.prefix.length)")), ("interface", .string(a.interface))]
             case .setSysctl(let n, let v, let old):
                 f = [("op", .string("set-sysctl")), ("name", .string(n)), ("value", .string(v)), ("from", .string(old))]
+            case .startSyncDaemon(let d):
+                f = [("op", .string("start-sync-daemon")), ("role", .string(d.role.rawValue)), ("interface", .string(d.interface)), ("syncId", .int(d.syncID))]
+            case .stopSyncDaemon(let d):
+                f = [("op", .string("stop-sync-daemon")), ("role", .string(d.role.rawValue))]
             }
             if let o = op.origin {
                 let r = sources.resolve(o)

@@ -15,6 +15,13 @@ public enum StateJSON {
         if let sc = s.sysctls {
             fields.append(("sysctls", .object(sc.keys.sorted().map { ($0, .string(sc[$0]!)) })))
         }
+        if let ds = s.syncDaemons {
+            fields.append(("syncDaemons", .array(ds.map { d in
+                .object([("role", .string(d.role.rawValue)), ("interface", .string(d.interface)), ("syncId", .int(d.syncID)),
+                         ("maxLength", d.maxLength.map { .int($0) } ?? .null), ("group", .string(d.group?.description)),
+                         ("port", d.port.map { .int($0) } ?? .null), ("ttl", d.ttl.map { .int($0) } ?? .null)])
+            })))
+        }
         return JSON.object(fields).rendered() + "\n"
     }
 
@@ -125,6 +132,18 @@ public enum StateJSON {
             var sc: [String: String] = [:]
             for (k, v) in fields { sc[k] = v.stringValue ?? v.intValue.map(String.init) ?? "" }
             state.sysctls = sc
+        }
+        if let ds = json["syncDaemons"]?.arrayValue {
+            var list: [SyncDaemon] = []
+            for x in ds {
+                guard let role = x["role"]?.stringValue.flatMap(SyncDaemon.Role.init(rawValue:)), let ifn = x["interface"]?.stringValue,
+                      let id = x["syncId"]?.intValue else { return .failure(ReadError(message: "syncDaemons: each needs role, interface and syncId")) }
+                var d = SyncDaemon(role: role, interface: ifn, syncID: id)
+                d.maxLength = x["maxLength"]?.intValue; d.group = x["group"]?.stringValue.flatMap(IPAddress.parse)
+                d.port = x["port"]?.intValue; d.ttl = x["ttl"]?.intValue
+                list.append(d)
+            }
+            state.syncDaemons = list
         }
         return .success(state)
     }

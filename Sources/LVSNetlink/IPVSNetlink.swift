@@ -442,3 +442,79 @@ extension String {
         hasPrefix(target) ? replacement + dropFirst(target.count) : self
     }
 }
+
+/// A sync daemon as the kernel reports and takes it (IPVS_DAEMON_ATTR_*).
+public struct KernelSyncDaemon: Sendable, Equatable {
+    public var master: Bool
+    public var interface: String
+    public var syncID: Int
+    public var maxLength: Int?
+    public var group: IPAddress?
+    public var port: Int?
+    public var ttl: Int?
+
+    public init(master: Bool, interface: String, syncID: Int) {
+        self.master = master
+        self.interface = interface
+        self.syncID = syncID
+    }
+}
+
+extension IPVSNetlink {
+    enum DaemonAttr: Int32 { case state = 1, mcastIfn, syncID, syncMaxlen, mcastGroup, mcastGroup6, mcastPort, mcastTTL }
+
+    /// The running sync daemons (GET_DAEMON dump).
+    public func syncDaemons() throws -> [KernelSyncDaemon] {
+        var out: [KernelSyncDaemon] = []
+        for m in try dump(.getDaemon) {
+            let a = Self.attributes(m, top: IPVSGenl.CmdAttr.daemon.rawValue)
+            guard let state = Self.u32(a[DaemonAttr.state.rawValue]), let ifn = Self.string(a[DaemonAttr.mcastIfn.rawValue]),
+                  let id = Self.u32(a[DaemonAttr.syncID.rawValue]) else { continue }
+            var d = KernelSyncDaemon(master: state & 1 != 0, interface: ifn, syncID: Int(id))
+            // The kernel reports its defaults (maxlen, group, port, ttl); they are compared only
+            // when the configuration sets them.
+            d.maxLength = Self.u16(a[DaemonAttr.syncMaxlen.rawValue]).map(Int.init)
+            d.group = Self.address(a[DaemonAttr.mcastGroup.rawValue], family: IPVSGenl.afInet)
+            d.port = Self.u16(a[DaemonAttr.mcastPort.rawValue]).map(Int.init)
+            d.ttl = a[DaemonAttr.mcastTTL.rawValue]?.first.map(Int.init)
+            out.append(d)
+        }
+        return out
+    }
+
+    func daemonRequest(_ cmd: IPVSGenl.Cmd, _ d: KernelSyncDaemon, full: Bool) throws {
+        let msg = try message(cmd, flags: NLM_F_ACK)
+        let nest = nla_nest_start(msg, IPVSGenl.CmdAttr.daemon.rawValue)
+        nla_put_u32(msg, DaemonAttr.state.rawValue, d.master ? 1 : 2)
+        if full {
+            nla_put_string(msg, DaemonAttr.mcastIfn.rawValue, d.interface)
+            nla_put_u32(msg, DaemonAttr.syncID.rawValue, UInt32(truncatingIfNeeded: d.syncID))
+            if let m = d.maxLength { nla_put_u16(msg, DaemonAttr.syncMaxlen.rawValue, UInt16(truncatingIfNeeded: m)) }
+            if let g = d.group, case .v4 = g { var b = Array(Self.address16(g).prefix(4)); nla_put(msg, DaemonAttr.mcastGroup.rawValue, 4, &b) }
+            if let p = d.port { nla_put_u16(msg, DaemonAttr.mcastPort.rawValue, UInt16(truncatingIfNeeded: p)) }
+            if let t = d.ttl { nla_put_u8(msg, DaemonAttr.mcastTTL.rawValue, UInt8(truncatingIfNeeded: t)) }
+        }
+        nla_nest_end(msg, nest)
+        let box = ReceiveBox()
+        let cb = callbacks(box)
+        defer { nl_cb_put(cb) }
+        let n = nl_send_auto(sock, msg)
+        nlmsg_free(msg)
+        let what = "\(cmd == .newDaemon ? "start" : "stop") the \(d.master ? "master" : "backup") sync daemon"
+        if n < 0 { throw NetlinkError.kernel(operation: what, errno: -n, message: String(cString: nl_geterror(n))) }
+        writes += 1
+        while box.acks + box.errors.count < 1 { if nl_recvmsgs(sock, cb) < 0 { break } }
+        if let (_, e) = box.errors.first {
+            switch e {
+            case EPERM, EACCES: throw NetlinkError.permission(what)
+            case EEXIST: throw NetlinkError.exists("the \(d.master ? "master" : "backup") sync daemon")
+            case ESRCH: throw NetlinkError.notFound("the \(d.master ? "master" : "backup") sync daemon")
+            case ENODEV: throw NetlinkError.noSuchInterface(d.interface)
+            default: throw NetlinkError.kernel(operation: what, errno: e, message: String(cString: strerror(e)))
+            }
+        }
+    }
+
+    public func startSyncDaemon(_ d: KernelSyncDaemon) throws { try daemonRequest(.newDaemon, d, full: true) }
+    public func stopSyncDaemon(_ d: KernelSyncDaemon) throws { try daemonRequest(.delDaemon, d, full: false) }
+}

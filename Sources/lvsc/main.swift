@@ -232,7 +232,7 @@ struct PlanCmd: ParsableCommand {
     @Option(help: "Current state: ipvsadm-save -n output or lvsc's JSON state (default: empty)")
     var state: String?
 
-    @Flag(help: "Read the current state from the kernel (after the netlink issue)")
+    @Flag(help: "Read the current state from the kernel through netlink")
     var live = false
 
     @Option(help: "text or json")

@@ -74,3 +74,20 @@ final class ClusterCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.hasPrefix("peer-config-drift (error): "), r.stdout)
     }
 }
+
+/// On a kernel without IPVS (this machine's), the netlink commands say so and exit 3.
+final class NoIPVSTests: XCTestCase {
+    func testApplyStateAndLivePlanExplainNoIPVS() throws {
+        guard !FileManager.default.fileExists(atPath: "/proc/net/ip_vs") else {
+            print("NoIPVSTests: skipped, this kernel has IPVS (the qemu lab covers apply there)")
+            throw XCTSkip("this kernel has IPVS")
+        }
+        let dir = repositoryRoot.appendingPathComponent("Fixtures/archive")
+        for args in ["apply --host lvs01", "apply --host lvs01 --dry-run", "state", "state --format json", "plan --host lvs01 --live"] {
+            let r = try sh("'\(lvscBinary.path)' \(args)", in: dir)
+            XCTAssertEqual(r.status, 3, "lvsc \(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("the kernel has no IPVS") && r.stderr.contains("modprobe ip_vs"), "lvsc \(args): \(r.stderr)")
+            XCTAssertEqual(r.stdout, "", "lvsc \(args)")
+        }
+    }
+}

@@ -132,7 +132,7 @@ final class EmitGoldenTests: XCTestCase {
         let json = try run("plan --host lvs01 --format json")
         let ops = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [[String: Any]]
         XCTAssertEqual(ops.map { $0["op"] as! String }, ["set-sysctl", "add-service", "add-destination", "add-destination", "add-destination"])
-        XCTAssertEqual(try run("plan --host lvs01 --live").status, 2)
+        XCTAssertEqual(try run("plan --host lvs01 --live --state /dev/null").status, 2, "--live and --state exclude each other")
         XCTAssertEqual(try run("plan --host lvs01 --state /nonexistent").status, 2)
     }
 }

@@ -7,3 +7,7 @@ grep -q "already matches its configuration (0 netlink writes)" /tmp/second
 ipvsadm-save -n > /tmp/now
 lvsc plan --host lvs01 --state /tmp/now > /tmp/plan 2>&1
 grep -q "^0 operations" /tmp/plan
+# The same through plan --live (the kernel read through netlink).
+lvsc plan --host lvs01 --live > /tmp/live 2>&1
+cat /tmp/live
+grep -q "^0 operations" /tmp/live
