@@ -36,5 +36,21 @@ public func fuzzFrontEnd(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let cluster = Cluster(name: "fuzz", inventory: inventory, directors: directors)
     let clusterDiags = ClusterLinter(sources: sources).lint(cluster).diagnostics
     _ = DiagnosticRenderer(sources: sources, rules: [], color: false, toolVersion: "fuzz").render(clusterDiags, format: .json)
+    // The emitters and the state readers take the same bytes: the formatter must be idempotent,
+    // ipvsadm-save text and JSON state must parse or fail cleanly, and the compiled table must
+    // print and plan.
+    let formatted = KeepalivedFormatter.format(bytes)
+    if KeepalivedFormatter.format(formatted) != formatted { fatalError("fmt is not idempotent") }
+    var compiler = IPVSCompiler()
+    let table = compiler.compile(lowering.config)
+    _ = IPVSText.save(table)
+    _ = IPVSScript.render(table, style: .commands, header: "fuzz")
+    let text = String(decoding: bytes, as: UTF8.self)
+    if case .success(let parsed) = IPVSText.parse(text) {
+        let plan = Plan.make(from: DirectorState(table: parsed), to: DirectorState(table: table))
+        let after = plan.apply(to: DirectorState(table: parsed))
+        if IPVSText.sorted(after.table) != IPVSText.sorted(table) { fatalError("plan does not reach its target") }
+    }
+    if case .success(let state) = StateJSON.parse(bytes) { _ = StateJSON.render(state) }
     return 0
 }

@@ -5,21 +5,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
 mkdir -p .fuzz/src .fuzz/corpus
-# One module: the sources of the four front-end targets with their cross-imports removed.
+# One module: the sources of the pure targets with their cross-imports removed.
+rm -f .fuzz/src/*.swift
 for f in Sources/Diagnostics/*.swift Sources/KeepalivedSyntax/*.swift Sources/KeepalivedSyntax/Generated/*.swift \
-         Sources/LVSModel/*.swift Sources/LVSCheck/*.swift; do
-    sed -E '/^(@_exported )?import (Diagnostics|KeepalivedSyntax|LVSModel|LVSCheck)$/d' "$f" > ".fuzz/src/$(echo "$f" | tr / _)"
+         Sources/LVSModel/*.swift Sources/LVSCheck/*.swift Sources/LVSEmit/*.swift; do
+    sed -E '/^(@_exported )?import (Diagnostics|KeepalivedSyntax|LVSModel|LVSCheck|LVSEmit)$/d' "$f" > ".fuzz/src/$(echo "$f" | tr / _)"
 done
 swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name LVSFuzz \
     -enforce-exclusivity=unchecked .fuzz/src/*.swift fuzz/FuzzFrontEnd.swift -o .fuzz/fuzz-front-end
 find Fixtures -name '*.conf' -exec cp {} .fuzz/corpus/ \; 2>/dev/null || true
-n=0; for f in $(find Fixtures -name cluster.txt); do n=$((n + 1)); cp "$f" ".fuzz/corpus/cluster-$n.txt"; done
+n=0; for f in $(find Fixtures -name cluster.txt -o -name '*.ipvsadm' -o -name '*.plan'); do n=$((n + 1)); cp "$f" ".fuzz/corpus/other-$n.txt"; done
 for f in Fixtures/rules/*/bad.conf; do cp "$f" ".fuzz/corpus/$(basename "$(dirname "$f")")-bad.conf"; done
 cp /dev/null .fuzz/fuzz.log
 # Crash reporter off: swift-backtrace can hang on a crashing fuzz target.
 SWIFT_BACKTRACE=enable=no .fuzz/fuzz-front-end .fuzz/corpus -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb=2048 -max_len=65536 -artifact_prefix=.fuzz/ -print_final_stats=1 2>&1 | tee .fuzz/fuzz.log | grep -E 'DONE|ERROR|crash|Timeout|stat::' || true
-if ls .fuzz/crash-* .fuzz/timeout-* .fuzz/oom-* >/dev/null 2>&1; then
-    echo "fuzz: failures saved in .fuzz/" >&2; exit 1
-fi
+# Any one kind of artifact is a failure (ls of all three patterns fails when one is absent).
+for kind in crash timeout oom leak; do
+    if compgen -G ".fuzz/$kind-*" >/dev/null; then
+        echo "fuzz: failures saved in .fuzz/: $(ls .fuzz/"$kind"-* | tr '\n' ' ')" >&2; exit 1
+    fi
+done
 echo "fuzz: ran ${seconds}s clean"

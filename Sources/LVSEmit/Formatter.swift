@@ -93,7 +93,8 @@ public enum KeepalivedFormatter {
         return lines
     }
 
-    static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
+    /// The parser's blanks (isspace without the newline): a line of CRs is an empty line.
+    static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0B || c == 0x0C || c == 0x0D }
 
     static func strip(_ l: [UInt8]) -> [UInt8] {
         var s = 0, e = l.count
@@ -124,7 +125,8 @@ public enum KeepalivedFormatter {
         var i = 0
         while i < l.count {
             let c = l[i]
-            if c == UInt8(ascii: "\\") { i += 2; continue }
+            // Only `\#` and `\!` are escapes, as in the parser.
+            if c == UInt8(ascii: "\\"), i + 1 < l.count, l[i + 1] == UInt8(ascii: "#") || l[i + 1] == UInt8(ascii: "!") { i += 2; continue }
             if c == UInt8(ascii: "\"") { inQuote.toggle() }
             if !inQuote && (c == UInt8(ascii: "#") || c == UInt8(ascii: "!")) {
                 return (Array(l[..<i]), rstrip(Array(l[i...])))
@@ -147,7 +149,9 @@ public enum KeepalivedFormatter {
             while i < l.count {
                 let d = l[i]
                 if !inQuote && (isBlank(d) || d == UInt8(ascii: "{") || d == UInt8(ascii: "}")) { break }
-                if d == UInt8(ascii: "\\") && i + 1 < l.count { w.append(d); w.append(l[i + 1]); i += 2; continue }
+                if d == UInt8(ascii: "\\") && i + 1 < l.count && (l[i + 1] == UInt8(ascii: "#") || l[i + 1] == UInt8(ascii: "!")) {
+                    w.append(d); w.append(l[i + 1]); i += 2; continue
+                }
                 if d == UInt8(ascii: "\"") { inQuote.toggle() }
                 w.append(d)
                 i += 1

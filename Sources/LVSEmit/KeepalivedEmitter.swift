@@ -57,7 +57,7 @@ public struct KeepalivedEmitter {
             for inst in rc.instances {
                 let mine = config.instances.first { $0.name.value == inst.name.value }
                 let master = inst.effectivePriority
-                let priority = backupPriority(for: d, backups: backups, instance: inst.name.value, masterPriority: master, own: mine?.priority?.value)
+                let priority = backupPriority(for: d, backups: backups, instance: inst.name.value, masterPriority: master)
                 var insert: [String] = []
                 if let state = inst.state { replace(state.span, "BACKUP") } else { insert.append("state BACKUP") }
                 if let p = inst.priority { replace(p.span, String(priority)) } else { insert.append("priority \(priority)") }
@@ -140,7 +140,7 @@ public struct KeepalivedEmitter {
 
     /// Backups keep their own priority when it is below the MASTER's and not shared; the rest
     /// get MASTER − 10, − 20, … in inventory order, skipping values already taken.
-    func backupPriority(for d: ClusterDirector, backups: [ClusterDirector], instance: String, masterPriority: Int, own: Int?) -> Int {
+    func backupPriority(for d: ClusterDirector, backups: [ClusterDirector], instance: String, masterPriority: Int) -> Int {
         var taken = Set([masterPriority])
         var result: [String: Int] = [:]
         var pending: [ClusterDirector] = []
@@ -155,7 +155,6 @@ public struct KeepalivedEmitter {
             taken.insert(max(1, next))
             next -= 10
         }
-        _ = own
         return result[d.name] ?? max(1, masterPriority - 10)
     }
 }

@@ -50,6 +50,24 @@ final class FormatterTests: XCTestCase {
         print("FormatterTests.testCorpus: \(n) corpus files formatted and re-read to the same model")
     }
 
+    /// Carriage returns are blanks to keepalived: a line of them is an empty line, and CRLF files
+    /// come out with LF (found by the fuzzer: a line of several CRs lost one per pass).
+    func testCarriageReturnsAreBlanks() {
+        let input = Array("a {\r\r\r\r\r\n  b 1\r\n}\r\n".utf8)
+        let once = KeepalivedFormatter.format(input)
+        XCTAssertEqual(String(decoding: once, as: UTF8.self), "a {\n    b 1\n}\n")
+        XCTAssertEqual(KeepalivedFormatter.format(once), once)
+    }
+
+    /// A backslash escapes only `#` and `!`, as in the parser; before a blank it is a word of its
+    /// own (found by the fuzzer: `\\ }` was read as an escaped blank and changed on each pass).
+    func testBackslashesEscapeOnlyCommentCharacters() {
+        let input = Array("a \\\\\\ {\n  b x\\#y \\!z # c\n}\n".utf8)
+        let once = KeepalivedFormatter.format(input)
+        XCTAssertEqual(String(decoding: once, as: UTF8.self), "a \\\\\\ {\n    b x\\#y \\!z  # c\n}\n")
+        XCTAssertEqual(KeepalivedFormatter.format(once), once)
+    }
+
     func testLayout() {
         let input = "global_defs {   router_id  x   # name\n}\n\n\n\nvrrp_instance VI_1 { state MASTER\n  virtual_ipaddress { 192.0.2.1/24 }\n    # trailing comment line\n}\n"
         XCTAssertEqual(String(decoding: KeepalivedFormatter.format(Array(input.utf8)), as: UTF8.self), """
