@@ -111,13 +111,18 @@ public enum IPVSText {
         a.family == .inet6 ? "[\(a)]:\(port)" : "\(a):\(port)"
     }
 
-    /// `-t 192.0.2.1:80`, `-u …`, `--sctp-service …`, `-f 1`, `-f 1 -6`.
-    public static func service(_ k: IPVSServiceKey) -> String {
+    /// `-t 192.0.2.1:80`, `-u …`, `--sctp-service …`, `-f 1`, `-f 1 -6`. `asSaved` spells a mark
+    /// from 2^31 up as ipvsadm-save does (negative, which ipvsadm itself then refuses to read);
+    /// otherwise it is written unsigned, as ipvsadm's command line accepts it.
+    public static func service(_ k: IPVSServiceKey, asSaved: Bool = false) -> String {
         switch k {
         case .address(let p, let a, let port):
             let flag = p == .tcp ? "-t" : (p == .udp ? "-u" : "--sctp-service")
             return "\(flag) \(endpoint(a, port))"
-        case .fwmark(let m, let f): return f == .inet6 ? "-f \(m) -6" : "-f \(m)"
+        // ipvsadm prints the mark with %d: marks from 2^31 up come out negative (seen in the lab).
+        case .fwmark(let m, let f):
+            let mark = asSaved ? String(Int32(bitPattern: m)) : String(m)
+            return f == .inet6 ? "-f \(mark) -6" : "-f \(mark)"
         }
     }
 
@@ -126,8 +131,8 @@ public enum IPVSText {
     }
 
     /// The `-A` line as `ipvsadm -S -n` prints it (without the newline).
-    public static func addServiceLine(_ s: IPVSService) -> String {
-        var line = "-A \(service(s.key)) -s \(s.scheduler)"
+    public static func addServiceLine(_ s: IPVSService, asSaved: Bool = false) -> String {
+        var line = "-A \(service(s.key, asSaved: asSaved)) -s \(s.scheduler)"
         if let p = s.persistence {
             line += " -p \(p)"
             switch s.effectiveNetmask {
@@ -160,8 +165,8 @@ public enum IPVSText {
     }
 
     /// The `-a` line as `ipvsadm -S -n` prints it: no -x/-y, which ipvsadm 1.31 does not save.
-    public static func addDestinationLine(_ s: IPVSService, _ d: IPVSDestination) -> String {
-        var line = "-a \(service(s.key)) -r \(endpoint(d.address, d.port)) \(forwardingSwitch(d.forwarding)) -w \(d.weight)"
+    public static func addDestinationLine(_ s: IPVSService, _ d: IPVSDestination, asSaved: Bool = false) -> String {
+        var line = "-a \(service(s.key, asSaved: asSaved)) -r \(endpoint(d.address, d.port)) \(forwardingSwitch(d.forwarding)) -w \(d.weight)"
         if case .tunnel(let type, let port, let csum) = d.forwarding {
             line += " --tun-type \(type.rawValue)"
             switch type {
@@ -177,8 +182,8 @@ public enum IPVSText {
     public static func save(_ t: IPVSTable) -> String {
         var out = ""
         for s in sorted(t).services {
-            out += addServiceLine(s) + "\n"
-            for d in s.destinations { out += addDestinationLine(s, d) + "\n" }
+            out += addServiceLine(s, asSaved: true) + "\n"
+            for d in s.destinations { out += addDestinationLine(s, d, asSaved: true) + "\n" }
         }
         return out
     }
@@ -216,7 +221,10 @@ public enum IPVSText {
                     key = .address(proto, a, port: p)
                 case "-f", "--fwmark-service":
                     i += 1
-                    guard let m = next().flatMap({ UInt32($0) }) else { return fail("bad fwmark '\(next() ?? "")'") }
+                    // Saved marks from 2^31 up are negative (ipvsadm prints them with %d).
+                    guard let text = next(), let m = UInt32(text) ?? Int32(text).map({ UInt32(bitPattern: $0) }), m != 0 else {
+                        return fail("bad fwmark '\(next() ?? "")'")
+                    }
                     key = .fwmark(m, .inet)
                 case "-6", "--ipv6":
                     if case .fwmark(let m, _)? = key { key = .fwmark(m, .inet6) }

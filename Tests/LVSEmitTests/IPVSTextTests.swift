@@ -47,6 +47,21 @@ final class IPVSTextTests: XCTestCase {
                        ["-t 10.0.0.1:80", "-t 10.0.0.1:443", "-t 10.0.0.2:80", "-u 10.0.0.1:53"])
     }
 
+    /// ipvsadm-save prints marks with %d (seen in the qemu lab): from 2^31 up they are negative,
+    /// and they sort first; the command form stays unsigned, which ipvsadm's -f accepts.
+    func testLargeFirewallMarks() throws {
+        var big = IPVSService(key: .fwmark(0x9000_0001, .inet), scheduler: "rr")
+        big.destinations = [IPVSDestination(address: IPAddress.parse("192.0.2.83")!, port: 0, forwarding: .route, weight: 1)]
+        let small = IPVSService(key: .fwmark(1, .inet), scheduler: "rr")
+        let addr = IPVSService(key: key("192.0.2.80", 80), scheduler: "rr")
+        let saved = IPVSText.save(IPVSTable(services: [small, addr, big]))
+        XCTAssertEqual(saved, "-A -f -1879048191 -s rr\n-a -f -1879048191 -r 192.0.2.83:0 -g -w 1\n-A -t 192.0.2.80:80 -s rr\n-A -f 1 -s rr\n")
+        XCTAssertEqual(IPVSText.service(big.key), "-f 2415919105")
+        let back = try IPVSText.parse(saved).get()
+        XCTAssertEqual(back.services.first?.key, .fwmark(0x9000_0001, .inet))
+        if case .success = IPVSText.parse("-A -f 0 -s rr") { XCTFail("fwmark 0 is not a mark") }
+    }
+
     func testParseReadsWhatSaveWrites() throws {
         for seed in UInt64(1)...300 {
             var r = SeededRandom(state: seed)
