@@ -33,9 +33,11 @@ public enum IPVSScript {
             for line in header.split(separator: "\n", omittingEmptySubsequences: false) { out += "# \(line)\n" }
             out += "set -e\n"
             let sorted = IPVSText.sorted(table)
-            // Delete first (ignoring services that do not exist yet) so the script can be re-run.
+            // Delete each service that exists already, so the script can be re-run; under set -e a
+            // failing delete of an existing service still stops the script.
             for s in sorted.services {
-                out += "ipvsadm -D \(IPVSText.service(s.key)) 2>/dev/null || true\n"
+                let svc = IPVSText.service(s.key)
+                out += "ipvsadm -L -n \(svc) >/dev/null 2>&1 && ipvsadm -D \(svc)\n"
             }
             for s in sorted.services {
                 out += "ipvsadm \(IPVSText.addServiceLine(s))\n"

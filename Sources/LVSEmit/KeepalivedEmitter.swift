@@ -44,6 +44,7 @@ public struct KeepalivedEmitter {
         guard let rc = ref.config else { return nil }
         var edits: [Edit] = []
         let mainFile = fileID(rc)
+        let template = mainBytes(rc)
         func replace(_ span: SourceSpan, _ text: String) {
             guard span.file == mainFile else {
                 notes.append(EmitNote("this value is in an included file; lvsc leaves it as the MASTER has it", at: span))
@@ -52,7 +53,7 @@ public struct KeepalivedEmitter {
             edits.append(Edit(offset: Int(span.offset), length: Int(span.length), text: text))
         }
         if ref.name != d.name {
-            routerID(rc, d, config, replace)
+            routerID(rc, d, config, template, replace)
             let backups = group.filter { $0.name != ref.name }
             for inst in rc.instances {
                 let mine = config.instances.first { $0.name.value == inst.name.value }
@@ -61,7 +62,7 @@ public struct KeepalivedEmitter {
                 var insert: [String] = []
                 if let state = inst.state { replace(state.span, "BACKUP") } else { insert.append("state BACKUP") }
                 if let p = inst.priority { replace(p.span, String(priority)) } else { insert.append("priority \(priority)") }
-                if !insert.isEmpty, let brace = openBrace(after: inst.name.span, in: mainBytes(rc)) {
+                if !insert.isEmpty, let brace = openBrace(after: inst.name.span, in: template) {
                     replace(SourceSpan(file: inst.name.span.file, offset: UInt32(brace + 1), length: 0), "\n" + insert.joined(separator: "\n") + "\n")
                 }
                 if let src = inst.unicastSourceIP {
@@ -77,9 +78,9 @@ public struct KeepalivedEmitter {
                 }
             }
         } else {
-            routerID(rc, d, config, replace)
+            routerID(rc, d, config, template, replace)
         }
-        var bytes = mainBytes(rc)
+        var bytes = template
         for e in edits.sorted(by: { $0.offset > $1.offset }) {
             bytes.replaceSubrange(e.offset..<(e.offset + e.length), with: Array(e.text.utf8))
         }
@@ -100,14 +101,14 @@ public struct KeepalivedEmitter {
 
     /// router_id: the director's own when it has a distinct one, else its host name; the
     /// 1.x keyword lvs_id, which keepalived 2.x ignores, becomes router_id.
-    func routerID(_ rc: KeepalivedConfig, _ d: ClusterDirector, _ config: KeepalivedConfig, _ replace: (SourceSpan, String) -> Void) {
+    func routerID(_ rc: KeepalivedConfig, _ d: ClusterDirector, _ config: KeepalivedConfig, _ template: [UInt8], _ replace: (SourceSpan, String) -> Void) {
         guard let rid = rc.globalDefs.routerID else { return }
         var value = rid.value
         if d.config?.path != rc.path {
             let own = config.globalDefs.routerID?.value
             value = (own != nil && own != rid.value) ? own! : d.name
         }
-        if rc.globalDefs.routerIDFromLegacyKeyword, let kw = legacyKeywordSpan(before: rid.span, in: mainBytes(rc)) {
+        if rc.globalDefs.routerIDFromLegacyKeyword, let kw = legacyKeywordSpan(before: rid.span, in: template) {
             replace(kw, "router_id")
         }
         if value != rid.value { replace(rid.span, value) }

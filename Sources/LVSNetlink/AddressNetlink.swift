@@ -34,7 +34,6 @@ public final class AddressNetlink {
         let index = if_nametoindex(interface)
         guard index != 0 else { throw NetlinkError.noSuchInterface(interface) }
         guard let msg = nlmsg_alloc_simple(type, flags | NLM_F_ACK) else { throw NetlinkError.kernel(operation: what, errno: ENOMEM, message: "out of memory") }
-        defer { nlmsg_free(msg) }
         var ifa = ifaddrmsg(ifa_family: Self.family(address), ifa_prefixlen: UInt8(prefixLength), ifa_flags: 0,
                             ifa_scope: UInt8(RT_SCOPE_UNIVERSE.rawValue), ifa_index: index)
         nlmsg_append(msg, &ifa, MemoryLayout<ifaddrmsg>.size, Int32(NLMSG_ALIGNTO))
@@ -42,15 +41,7 @@ public final class AddressNetlink {
         nla_put(msg, Int32(IFA_LOCAL), Int32(bytes.count), &bytes)
         nla_put(msg, Int32(IFA_ADDRESS), Int32(bytes.count), &bytes)
         if let label, address.family == .inet { nla_put_string(msg, Int32(IFA_LABEL), label) }
-        let n = nl_send_auto(sock, msg)
-        if n < 0 { throw NetlinkError.kernel(operation: what, errno: -n, message: String(cString: nl_geterror(n))) }
-        let box = ReceiveBox()
-        let cb = ackCallbacks(box)
-        defer { nl_cb_put(cb) }
-        while box.acks + box.errors.count < 1 {
-            let r = nl_recvmsgs(sock, cb)
-            if r < 0 { throw NetlinkError.kernel(operation: what, errno: -r, message: String(cString: nl_geterror(r))) }
-        }
+        let box = try exchange(sock, msg, awaitAck: true, what: what)
         if let (_, e) = box.errors.first {
             switch e {
             case EPERM, EACCES: throw NetlinkError.permission(what)
@@ -59,26 +50,6 @@ public final class AddressNetlink {
             default: throw NetlinkError.kernel(operation: what, errno: e, message: String(cString: strerror(e)))
             }
         }
-    }
-
-    func ackCallbacks(_ box: ReceiveBox) -> OpaquePointer {
-        let cb = nl_cb_alloc(NL_CB_DEFAULT)!
-        let arg = Unmanaged.passUnretained(box).toOpaque()
-        nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, { _, arg in
-            Unmanaged<ReceiveBox>.fromOpaque(arg!).takeUnretainedValue().acks += 1
-            return Int32(NL_OK.rawValue)
-        }, arg)
-        nl_cb_err(cb, NL_CB_CUSTOM, { _, err, arg in
-            Unmanaged<ReceiveBox>.fromOpaque(arg!).takeUnretainedValue().errors.append((0, -err!.pointee.error))
-            return Int32(NL_SKIP.rawValue)
-        }, arg)
-        nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, { msg, arg in
-            let hdr = nlmsg_hdr(msg)!
-            Unmanaged<ReceiveBox>.fromOpaque(arg!).takeUnretainedValue().messages.append(
-                Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(hdr), count: Int(hdr.pointee.nlmsg_len))))
-            return Int32(NL_OK.rawValue)
-        }, arg)
-        return cb
     }
 
     public func add(_ a: IPAddress, prefixLength: Int, interface: String, label: String? = nil) throws {
@@ -96,28 +67,14 @@ public final class AddressNetlink {
         guard let msg = nlmsg_alloc_simple(Int32(RTM_GETADDR), NLM_F_DUMP) else { throw NetlinkError.kernel(operation: "list addresses", errno: ENOMEM, message: "out of memory") }
         var ifa = ifaddrmsg()
         nlmsg_append(msg, &ifa, MemoryLayout<ifaddrmsg>.size, Int32(NLMSG_ALIGNTO))
-        let n = nl_send_auto(sock, msg)
-        nlmsg_free(msg)
-        if n < 0 { throw NetlinkError.kernel(operation: "list addresses", errno: -n, message: String(cString: nl_geterror(n))) }
-        let box = ReceiveBox()
-        let cb = ackCallbacks(box)
-        defer { nl_cb_put(cb) }
-        let r = nl_recvmsgs(sock, cb)
-        if r < 0 { throw NetlinkError.kernel(operation: "list addresses", errno: -r, message: String(cString: nl_geterror(r))) }
+        let box = try exchange(sock, msg, awaitAck: false, what: "list addresses")
+        if let (_, e) = box.errors.first { throw NetlinkError.kernel(operation: "list addresses", errno: e, message: String(cString: strerror(e))) }
         var out: [InterfaceAddress] = []
         let header = 16 + MemoryLayout<ifaddrmsg>.size
         for m in box.messages where m.count >= header {
             let fam = m[16], plen = Int(m[17])
             let index = UInt32(m[20]) | UInt32(m[21]) << 8 | UInt32(m[22]) << 16 | UInt32(m[23]) << 24
-            var attrs: [Int32: [UInt8]] = [:]
-            var i = (header + 3) & ~3
-            while i + 4 <= m.count {
-                let len = Int(m[i]) | Int(m[i + 1]) << 8
-                let type = Int32(m[i + 2]) | Int32(m[i + 3]) << 8
-                guard len >= 4, i + len <= m.count else { break }
-                attrs[type] = Array(m[(i + 4)..<(i + len)])
-                i += (len + 3) & ~3
-            }
+            let attrs = netlinkAttributes(m[((header + 3) & ~3)...])
             let raw = attrs[Int32(IFA_LOCAL)] ?? attrs[Int32(IFA_ADDRESS)]
             var padded = raw ?? []
             padded += [UInt8](repeating: 0, count: max(0, 16 - padded.count))

@@ -55,13 +55,6 @@ public enum IPVSRequest: Sendable {
     }
 }
 
-/// Collects what the receive callbacks see; passed to C as an opaque pointer.
-final class ReceiveBox {
-    var acks = 0
-    var errors: [(seq: UInt32, errno: Int32)] = []
-    var messages: [[UInt8]] = []
-}
-
 /// Owns one generic-netlink socket to IPVS. Writes are pipelined: up to `window` requests are
 /// sent before their acknowledgements are read, so a 50,000-line table does not pay one
 /// round trip per line.
@@ -191,28 +184,6 @@ public final class IPVSNetlink {
 
     // MARK: receiving
 
-    func callbacks(_ box: ReceiveBox) -> OpaquePointer {
-        let cb = nl_cb_alloc(NL_CB_DEFAULT)!
-        let arg = Unmanaged.passUnretained(box).toOpaque()
-        nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, { _, arg in
-            Unmanaged<ReceiveBox>.fromOpaque(arg!).takeUnretainedValue().acks += 1
-            return Int32(NL_OK.rawValue)
-        }, arg)
-        nl_cb_err(cb, NL_CB_CUSTOM, { _, err, arg in
-            let box = Unmanaged<ReceiveBox>.fromOpaque(arg!).takeUnretainedValue()
-            box.errors.append((err!.pointee.msg.nlmsg_seq, -err!.pointee.error))
-            return Int32(NL_SKIP.rawValue)
-        }, arg)
-        nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, { msg, arg in
-            let box = Unmanaged<ReceiveBox>.fromOpaque(arg!).takeUnretainedValue()
-            let hdr = nlmsg_hdr(msg)!
-            let len = Int(hdr.pointee.nlmsg_len)
-            box.messages.append(Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(hdr), count: len)))
-            return Int32(NL_OK.rawValue)
-        }, arg)
-        return cb
-    }
-
     /// Requests per sendmsg: the kernel runs every message of one datagram in turn and queues
     /// one ack each, so a batch costs one system call instead of one per request.
     public var batch = 64
@@ -222,7 +193,7 @@ public final class IPVSNetlink {
     /// request failed.
     public func send(_ requests: [IPVSRequest]) throws {
         let box = ReceiveBox()
-        let cb = callbacks(box)
+        let cb = recordingCallbacks(box)
         defer { nl_cb_put(cb) }
         var seqs: [UInt32: Int] = [:]
         var sent = 0
@@ -279,18 +250,11 @@ public final class IPVSNetlink {
     func dump(_ cmd: IPVSGenl.Cmd, service: IPVSServiceKey? = nil) throws -> [[UInt8]] {
         let msg = try message(cmd, flags: NLM_F_DUMP)
         if let service { putService(msg, key: service, full: nil) }
-        let box = ReceiveBox()
-        let cb = callbacks(box)
-        defer { nl_cb_put(cb) }
-        let n = nl_send_auto(sock, msg)
-        nlmsg_free(msg)
-        if n < 0 { throw NetlinkError.kernel(operation: "dump", errno: -n, message: String(cString: nl_geterror(n))) }
-        let r = nl_recvmsgs(sock, cb)
+        let box = try exchange(sock, msg, awaitAck: false, what: "read the IPVS table")
         if let (_, e) = box.errors.first {
             if e == EPERM || e == EACCES { throw NetlinkError.permission("read the IPVS table") }
             throw NetlinkError.kernel(operation: "read the IPVS table", errno: e, message: String(cString: strerror(e)))
         }
-        if r < 0 { throw NetlinkError.kernel(operation: "read the IPVS table", errno: -r, message: String(cString: nl_geterror(r))) }
         return box.messages
     }
 
@@ -298,22 +262,9 @@ public final class IPVSNetlink {
 
     /// Nested attributes of a top-level attribute of a generic netlink reply, by type.
     static func attributes(_ bytes: [UInt8], top: Int32) -> [Int32: [UInt8]] {
-        // nlmsghdr (16) + genlmsghdr (4), then attributes; each: u16 len, u16 type, payload, padded to 4.
-        func walk(_ b: ArraySlice<UInt8>) -> [Int32: [UInt8]] {
-            var out: [Int32: [UInt8]] = [:]
-            var i = b.startIndex
-            while i + 4 <= b.endIndex {
-                let len = Int(b[i]) | Int(b[i + 1]) << 8
-                let type = (Int32(b[i + 2]) | Int32(b[i + 3]) << 8) & 0x3FFF
-                guard len >= 4, i + len <= b.endIndex else { break }
-                out[type] = Array(b[(i + 4)..<(i + len)])
-                i += (len + 3) & ~3
-            }
-            return out
-        }
-        guard bytes.count >= 20 else { return [:] }
-        guard let nested = walk(bytes[20...])[top] else { return [:] }
-        return walk(nested[...])
+        // nlmsghdr (16) + genlmsghdr (4), then the top-level attributes.
+        guard bytes.count >= 20, let nested = netlinkAttributes(bytes[20...])[top] else { return [:] }
+        return netlinkAttributes(nested[...])
     }
 
     static func u16(_ b: [UInt8]?) -> UInt16? { b.flatMap { $0.count >= 2 ? UInt16($0[0]) | UInt16($0[1]) << 8 : nil } }
@@ -399,39 +350,17 @@ public final class IPVSNetlink {
 
     /// IPVS version and connection table size (GET_INFO).
     public func info() throws -> (version: String, connectionTableSize: Int) {
-        let msg = try message(.getInfo, flags: 0)
-        let box = ReceiveBox()
-        let cb = callbacks(box)
-        defer { nl_cb_put(cb) }
-        let n = nl_send_auto(sock, msg)
-        nlmsg_free(msg)
-        if n < 0 { throw NetlinkError.kernel(operation: "IPVS info", errno: -n, message: String(cString: nl_geterror(n))) }
-        _ = nl_recvmsgs(sock, cb)
+        let box = try exchange(sock, try message(.getInfo, flags: 0), awaitAck: false, what: "IPVS info")
         guard let m = box.messages.first, m.count >= 20 else { throw NetlinkError.kernel(operation: "IPVS info", errno: EIO, message: "no reply") }
-        var attrs: [Int32: [UInt8]] = [:]
-        var i = 20
-        while i + 4 <= m.count {
-            let len = Int(m[i]) | Int(m[i + 1]) << 8
-            let type = Int32(m[i + 2]) | Int32(m[i + 3]) << 8
-            guard len >= 4, i + len <= m.count else { break }
-            attrs[type] = Array(m[(i + 4)..<(i + len)])
-            i += (len + 3) & ~3
-        }
+        let attrs = netlinkAttributes(m[20...])
         let v = Self.u32(attrs[IPVSGenl.InfoAttr.version.rawValue]) ?? 0
         return ("\(v >> 16).\((v >> 8) & 255).\(v & 255)", Int(Self.u32(attrs[IPVSGenl.InfoAttr.connTabSize.rawValue]) ?? 0))
     }
 
     /// Removes every service (ipvsadm -C).
     public func flush() throws {
-        let msg = try message(.flush, flags: NLM_F_ACK)
-        let box = ReceiveBox()
-        let cb = callbacks(box)
-        defer { nl_cb_put(cb) }
-        let n = nl_send_auto(sock, msg)
-        nlmsg_free(msg)
-        if n < 0 { throw NetlinkError.kernel(operation: "flush", errno: -n, message: String(cString: nl_geterror(n))) }
+        let box = try exchange(sock, try message(.flush, flags: NLM_F_ACK), awaitAck: true, what: "flush")
         writes += 1
-        while box.acks + box.errors.count < 1 { if nl_recvmsgs(sock, cb) < 0 { break } }
         if let (_, e) = box.errors.first { throw e == EPERM ? NetlinkError.permission("flush") : NetlinkError.kernel(operation: "flush", errno: e, message: String(cString: strerror(e))) }
     }
 }
@@ -495,15 +424,9 @@ extension IPVSNetlink {
             if let t = d.ttl { nla_put_u8(msg, DaemonAttr.mcastTTL.rawValue, UInt8(truncatingIfNeeded: t)) }
         }
         nla_nest_end(msg, nest)
-        let box = ReceiveBox()
-        let cb = callbacks(box)
-        defer { nl_cb_put(cb) }
-        let n = nl_send_auto(sock, msg)
-        nlmsg_free(msg)
         let what = "\(cmd == .newDaemon ? "start" : "stop") the \(d.master ? "master" : "backup") sync daemon"
-        if n < 0 { throw NetlinkError.kernel(operation: what, errno: -n, message: String(cString: nl_geterror(n))) }
+        let box = try exchange(sock, msg, awaitAck: true, what: what)
         writes += 1
-        while box.acks + box.errors.count < 1 { if nl_recvmsgs(sock, cb) < 0 { break } }
         if let (_, e) = box.errors.first {
             switch e {
             case EPERM, EACCES: throw NetlinkError.permission(what)

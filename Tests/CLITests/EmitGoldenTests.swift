@@ -3,16 +3,27 @@ import XCTest
 
 /// The seed cluster compiled into every output, compared byte for byte with
 /// Fixtures/archive/expected/ (run from Fixtures/archive, as an operator in the admin tree would).
-final class EmitGoldenTests: XCTestCase {
-    let archive = repositoryRoot.appendingPathComponent("Fixtures/archive")
+/// A fixture folder with golden outputs in expected/, commands run from inside it.
+struct GoldenFolder {
+    let folder: URL
+
+    init(_ path: String) { folder = repositoryRoot.appendingPathComponent(path) }
 
     func run(_ args: String) throws -> LVSCRun {
-        try sh("'\(lvscBinary.path)' \(args)", in: archive, env: ["NO_COLOR": "1"])
+        try sh("'\(lvscBinary.path)' \(args)", in: folder, env: ["NO_COLOR": "1"])
     }
 
     func expected(_ name: String) throws -> String {
-        try String(contentsOf: archive.appendingPathComponent("expected/\(name)"), encoding: .utf8)
+        try String(contentsOf: folder.appendingPathComponent("expected/\(name)"), encoding: .utf8)
     }
+}
+
+final class EmitGoldenTests: XCTestCase {
+    let golden = GoldenFolder("Fixtures/archive")
+    var archive: URL { golden.folder }
+
+    func run(_ args: String) throws -> LVSCRun { try golden.run(args) }
+    func expected(_ name: String) throws -> String { try golden.expected(name) }
 
     func testGoldenOutputsOfTheSeedCluster() throws {
         let cases: [(String, String)] = [
@@ -141,15 +152,10 @@ final class EmitGoldenTests: XCTestCase {
 /// virtual_server_group with a range, IPv6, scheduler flags, a fwmark service, thresholds and
 /// a weight ipvsadm cannot carry: every output against Fixtures/emit/mixed/expected/.
 final class MixedClusterGoldenTests: XCTestCase {
-    let folder = repositoryRoot.appendingPathComponent("Fixtures/emit/mixed")
+    let golden = GoldenFolder("Fixtures/emit/mixed")
 
-    func run(_ args: String) throws -> LVSCRun {
-        try sh("'\(lvscBinary.path)' \(args)", in: folder, env: ["NO_COLOR": "1"])
-    }
-
-    func expected(_ name: String) throws -> String {
-        try String(contentsOf: folder.appendingPathComponent("expected/\(name)"), encoding: .utf8)
-    }
+    func run(_ args: String) throws -> LVSCRun { try golden.run(args) }
+    func expected(_ name: String) throws -> String { try golden.expected(name) }
 
     func testEveryOutput() throws {
         for host in ["lvs09", "web1", "web2", "far1", "app1", "web6"] {

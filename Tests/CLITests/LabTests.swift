@@ -5,14 +5,9 @@ import XCTest
 /// lab/scenarios/*.sh against the release lvsc; each must pass.
 final class LabTests: XCTestCase {
     func testQemuIPVSLab() throws {
-        guard getuid() == 0 else {
-            print("LabTests: skipped, the lab needs root (apt, qemu); CI runs as root")
-            throw XCTSkip("the lab needs root")
-        }
-        guard let release = ProcessInfo.processInfo.environment["LVSC_RELEASE_BIN"] else {
-            print("LabTests: skipped, LVSC_RELEASE_BIN is unset (scripts/test.sh builds the release lvsc and sets it)")
-            throw XCTSkip("LVSC_RELEASE_BIN is unset")
-        }
+        try requirePrecondition(getuid() == 0, "LabTests: the lab needs root (apt, qemu); CI runs as root")
+        let release = ProcessInfo.processInfo.environment["LVSC_RELEASE_BIN"] ?? ""
+        try requirePrecondition(!release.isEmpty, "LabTests: LVSC_RELEASE_BIN is unset (scripts/test.sh builds the release lvsc and sets it)")
         let r = try sh("bash lab/ipvs-lab.sh --lvsc '\(release)'", in: repositoryRoot, timeout: 1500)
         let scenarios = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("lab/scenarios").path)
             .filter { $0.hasSuffix(".sh") }.map { String($0.dropLast(3)) }.sorted()

@@ -13,7 +13,7 @@ final class PreCommitTests: XCTestCase {
                    "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
                    "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"]
         func check(_ r: LVSCRun, _ what: String) throws {
-            if r.status != 0 { XCTFail("\(what) failed (\(r.status)):\n\(r.stdout)\n\(r.stderr)"); throw XCTSkip("cannot go on") }
+            if r.status != 0 { throw TestStepFailed(message: "\(what) failed (\(r.status)):\n\(r.stdout)\n\(r.stderr)") }
         }
 
         // The real pre-commit, from PyPI, in its own virtualenv.
@@ -73,7 +73,7 @@ final class PreCommitTests: XCTestCase {
             XCTAssertEqual(sysRed.status, 1, sysRed.stdout + sysRed.stderr)
             XCTAssertTrue(sysRed.stdout.contains("lb_algo is wlc on lvs02 but rr on lvs01"), sysRed.stdout)
         } else {
-            print("PreCommitTests: lvsc-lint-system not exercised: LVSC_RELEASE_BIN is unset (scripts/test.sh sets it)")
+            try requirePrecondition(false, "PreCommitTests: lvsc-lint-system not exercised: LVSC_RELEASE_BIN is unset (scripts/test.sh sets it)")
         }
     }
 }

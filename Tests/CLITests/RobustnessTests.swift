@@ -88,9 +88,8 @@ final class RobustnessTests: XCTestCase {
     /// 100 MB of real configuration, and 10 MB of the same, through the optimised binary: both
     /// finish, and ten times the input takes less than forty times as long (linear, not quadratic).
     func testHundredMegabytes() throws {
-        guard let release = ProcessInfo.processInfo.environment["LVSC_RELEASE_BIN"] else {
-            throw XCTSkip("100 MB test needs the release binary: run scripts/test.sh (it sets LVSC_RELEASE_BIN)")
-        }
+        let release = ProcessInfo.processInfo.environment["LVSC_RELEASE_BIN"] ?? ""
+        try requirePrecondition(!release.isEmpty, "the 100 MB test needs the release binary: run scripts/test.sh (it sets LVSC_RELEASE_BIN)")
         let bin = URL(fileURLWithPath: release)
         // Virtual servers on 198.18.x.y: unique up to 62,500 of them (the 10 MB file), repeated
         // beyond (the 100 MB file), so the big file has duplicate services, errors past the cap

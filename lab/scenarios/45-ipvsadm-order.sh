@@ -18,3 +18,6 @@ ipvsadm -C
 lvsc emit ipvsadm -f order.conf --style commands > /tmp/cmds.sh 2>/dev/null
 sh /tmp/cmds.sh
 ipvsadm-save -n | cmp - /tmp/want
+# The script can be re-run: it deletes the services it is about to add.
+sh /tmp/cmds.sh
+ipvsadm-save -n | cmp - /tmp/want
