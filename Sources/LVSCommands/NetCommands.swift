@@ -98,14 +98,18 @@ public enum ApplyCommand {
         public var dryRun = false
         public var window = 256
         public var timings = false
+        /// `--cache FILE`: plan against what the last apply left, reading only the services
+        /// that change (nil: read the whole table every time).
+        public var cache: String?
 
         public init() {}
     }
 
-    /// The director's live state, restricted to what lvsc manages: the IPVS table, the
-    /// forwarding sysctls, and which of the wanted VIPs are already on their interface.
-    static func live(_ nl: IPVSNetlink, desired: DirectorState) throws -> DirectorState {
-        var state = DirectorState(table: try nl.table())
+    /// The director's live state, restricted to what lvsc manages: the IPVS table (as given),
+    /// the forwarding sysctls, the sync daemons, and which of the wanted VIPs are already on
+    /// their interface.
+    static func live(_ nl: IPVSNetlink, desired: DirectorState, table: IPVSTable) throws -> DirectorState {
+        var state = DirectorState(table: table)
         if let want = desired.syncDaemons {
             state.syncDaemons = try nl.syncDaemons().map { SyncDaemon.fromKernel($0, like: want) }
         }
@@ -121,6 +125,45 @@ public enum ApplyCommand {
             state.addresses = want.filter { have.contains($0) }
         }
         return state
+    }
+
+    static func live(_ nl: IPVSNetlink, desired: DirectorState) throws -> DirectorState {
+        try live(nl, desired: desired, table: try nl.table())
+    }
+
+    /// A plan made from the cache: the services it reads, and the plan over them.
+    struct CachedPlan {
+        var plan: Plan
+        var read: Int
+        /// The desired table's cache records, written once the plan is applied.
+        var records: [UInt8]
+    }
+
+    /// Plans from the cache: reads the services the configuration changes or drops, plus a few
+    /// it keeps (first, middle, last) as a spot check that the kernel still holds what the cache
+    /// says. Nil, with the reason in `why`, when the spot check fails.
+    static func cachedPlan(_ nl: IPVSNetlink, cache: ApplyCache, desired: DirectorState, why: inout String,
+                           mark: (String) -> Void) throws -> CachedPlan? {
+        guard let changes = cache.changes(to: desired.table) else { why = "a damaged service record"; return nil }
+        mark("compare with cache")
+        let u = changes.unchanged
+        var samples: [Int] = []
+        for i in [0, u.count / 2, u.count - 1] where u.indices.contains(i) && !samples.contains(u[i]) { samples.append(u[i]) }
+        var part = desired
+        part.table = IPVSTable(services: (changes.changed + samples).map { desired.table.services[$0] })
+        let keys = part.table.services.map(\.key) + changes.removed
+        var have = IPVSTable()
+        for k in keys { if let s = try nl.service(k) { have.services.append(s) } }
+        let current = try live(nl, desired: desired, table: have)
+        mark("read \(keys.count) services")
+        let plan = Plan.make(from: current, to: part)
+        let sampled = Set(samples.map { desired.table.services[$0].key })
+        if let op = plan.operations.first(where: { $0.serviceKey.map(sampled.contains) ?? false }), let k = op.serviceKey {
+            why = "the kernel's \(IPVSText.service(k)) is not what the cache says"
+            return nil
+        }
+        mark("plan")
+        return CachedPlan(plan: plan, read: keys.count, records: changes.records)
     }
 
     public static func run(_ src: ClusterSource, _ o: Options) -> CommandOutput {
@@ -143,22 +186,53 @@ public enum ApplyCommand {
         let render = PlanRender(sources: loaded.sources)
         var applied = 0
         var plan = Plan(operations: [])
+        var cacheFile: ApplyCacheFile?
         do {
+            if let path = o.cache {
+                cacheFile = try ApplyCacheFile(path: path, host: d.name)
+                marks.append(("lock cache", PlanCommand.now()))
+            }
             let nl = try IPVSNetlink()
             nl.window = o.window
-            let current = try live(nl, desired: desired)
-            marks.append(("read kernel state", PlanCommand.now()))
-            plan = Plan.make(from: current, to: desired)
-            marks.append(("plan", PlanCommand.now()))
+            marks.append(("open netlink", PlanCommand.now()))
+            var how = ""
+            var planned = false
+            var records: [UInt8]?
+            if let file = cacheFile {
+                var why = ""
+                let read = file.read()
+                marks.append(("read cache", PlanCommand.now()))
+                switch read {
+                case .success(let cache):
+                    if let c = try cachedPlan(nl, cache: cache, desired: desired, why: &why, mark: { marks.append(($0, PlanCommand.now())) }) {
+                        plan = c.plan
+                        records = c.records
+                        planned = true
+                        how = "; read \(c.read) of \(desired.table.services.count) services, the rest as the cache says"
+                    }
+                case .failure(let e): why = e.message
+                }
+                if !planned { out.stderr += "lvsc: cache \(file.path): \(why); reading the whole table\n" }
+            }
+            if !planned {
+                let current = try live(nl, desired: desired)
+                marks.append(("read kernel state", PlanCommand.now()))
+                plan = Plan.make(from: current, to: desired)
+                marks.append(("plan", PlanCommand.now()))
+            }
             if o.dryRun {
                 out.stdout = render.text(plan, explain: false)
-                out.stderr += "\(plan.operations.count) operation\(plan.operations.count == 1 ? "" : "s") would be applied (dry run)\n"
+                out.stderr += "\(plan.operations.count) operation\(plan.operations.count == 1 ? "" : "s") would be applied (dry run\(how))\n"
                 return timed(out)
             }
             if plan.isEmpty {
-                out.stderr += "nothing to do: \(d.name)'s kernel state already matches its configuration (0 netlink writes)\n"
+                try cacheFile?.write(records, else: desired.table)
+                out.stderr += "nothing to do: \(d.name)'s kernel state already matches its configuration (0 netlink writes\(how))\n"
+                if cacheFile != nil { marks.append(("write cache", PlanCommand.now())) }
                 return timed(out)
             }
+            // From the first write until the new cache is in place the old one would lie.
+            try cacheFile?.remove()
             for op in plan.operations {
                 switch op {
                 case .setSysctl(let n, let v, _): try Sysctl.write(n, v); applied += 1
@@ -172,8 +246,10 @@ public enum ApplyCommand {
             try nl.send(reqs)
             applied += reqs.count
             marks.append(("write", PlanCommand.now()))
+            try cacheFile?.write(records, else: desired.table)
+            if cacheFile != nil { marks.append(("write cache", PlanCommand.now())) }
             out.stdout = render.text(plan, explain: false)
-            out.stderr += "applied \(plan.operations.count) operation\(plan.operations.count == 1 ? "" : "s") to \(d.name) (\(nl.writes) netlink write\(nl.writes == 1 ? "" : "s"))\n"
+            out.stderr += "applied \(plan.operations.count) operation\(plan.operations.count == 1 ? "" : "s") to \(d.name) (\(nl.writes) netlink write\(nl.writes == 1 ? "" : "s")\(how))\n"
         } catch let e as NetlinkError {
             out.stderr += "lvsc: \(e)\n"
             out.exitCode = e.exitCode == 4 ? .stateChanged : .system
@@ -185,6 +261,9 @@ public enum ApplyCommand {
                     out.stderr += "lvsc: the kernel now needs \(rest.operations.count) more operation\(rest.operations.count == 1 ? "" : "s"):\n" + render.text(rest, explain: false)
                 }
             }
+        } catch let e as ApplyCacheFile.Failure {
+            out.stderr += "lvsc: \(e.message)\n"
+            out.exitCode = .system
         } catch {
             out.stderr += "lvsc: \(error)\n"
             out.exitCode = .system

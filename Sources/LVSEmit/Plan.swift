@@ -53,6 +53,9 @@ public enum PlanOperation: Sendable {
     case startSyncDaemon(SyncDaemon)
     case stopSyncDaemon(SyncDaemon)
 
+    /// The IPVS service the operation is about (nil for addresses, sysctls and daemons).
+    public var serviceKey: IPVSServiceKey? { Plan.sortKey(self).0 }
+
     /// The config line that asks for this operation (nil for deletions: nothing asks for them).
     public var origin: SourceSpan? {
         switch self {

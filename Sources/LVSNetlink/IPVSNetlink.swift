@@ -338,19 +338,41 @@ public final class IPVSNetlink {
         var t = IPVSTable()
         for m in try dump(.getService) {
             guard var s = Self.service(from: Self.attributes(m, top: IPVSGenl.CmdAttr.service.rawValue)) else { continue }
-            for dm in try dump(.getDest, service: s.key) {
-                if let d = Self.destination(from: Self.attributes(dm, top: IPVSGenl.CmdAttr.dest.rawValue), serviceFamily: s.key.family) {
-                    s.destinations.append(d)
-                }
-            }
+            s.destinations = try destinations(of: s.key)
             t.services.append(s)
         }
         return t
     }
 
+    func destinations(of key: IPVSServiceKey) throws -> [IPVSDestination] {
+        try dump(.getDest, service: key).compactMap {
+            Self.destination(from: Self.attributes($0, top: IPVSGenl.CmdAttr.dest.rawValue), serviceFamily: key.family)
+        }
+    }
+
+    /// One service and its destinations (GET_SERVICE for the key, then one destination dump),
+    /// or nil when the kernel has no such service.
+    public func service(_ key: IPVSServiceKey) throws -> IPVSService? {
+        let msg = try message(.getService, flags: 0)
+        putService(msg, key: key, full: nil)
+        // libnl asks for an ack on every request: the reply comes first, then the ack, and the
+        // ack must be read here or the next exchange would take it for its own answer.
+        let box = try exchange(sock, msg, awaitAck: true, what: "read the IPVS table")
+        if let (_, e) = box.errors.first {
+            if e == ESRCH || e == ENOENT { return nil }
+            if e == EPERM || e == EACCES { throw NetlinkError.permission("read the IPVS table") }
+            throw NetlinkError.kernel(operation: "read the IPVS table", errno: e, message: String(cString: strerror(e)))
+        }
+        guard let m = box.messages.first, var s = Self.service(from: Self.attributes(m, top: IPVSGenl.CmdAttr.service.rawValue)) else {
+            throw NetlinkError.kernel(operation: "read the IPVS table", errno: EIO, message: "no answer for service \(IPVSText.service(key))")
+        }
+        s.destinations = try destinations(of: key)
+        return s
+    }
+
     /// IPVS version and connection table size (GET_INFO).
     public func info() throws -> (version: String, connectionTableSize: Int) {
-        let box = try exchange(sock, try message(.getInfo, flags: 0), awaitAck: false, what: "IPVS info")
+        let box = try exchange(sock, try message(.getInfo, flags: 0), awaitAck: true, what: "IPVS info")
         guard let m = box.messages.first, m.count >= 20 else { throw NetlinkError.kernel(operation: "IPVS info", errno: EIO, message: "no reply") }
         let attrs = netlinkAttributes(m[20...])
         let v = Self.u32(attrs[IPVSGenl.InfoAttr.version.rawValue]) ?? 0

@@ -273,8 +273,12 @@ struct Apply: ParsableCommand {
     @Flag(help: "Print how long each phase took")
     var timings = false
 
+    @Option(help: ArgumentHelp("Remember what was applied in FILE; the next apply reads only the services the configuration changes (plus a spot check of three others), not the whole table", valueName: "FILE"))
+    var cache: String?
+
     func run() throws {
         var o = ApplyCommand.Options()
+        o.cache = cache
         o.dryRun = dryRun
         o.window = max(1, window)
         o.timings = timings
