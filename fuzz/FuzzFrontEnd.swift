@@ -52,5 +52,16 @@ public func fuzzFrontEnd(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if IPVSText.sorted(after.table) != IPVSText.sorted(table) { fatalError("plan does not reach its target") }
     }
     if case .success(let state) = StateJSON.parse(bytes) { _ = StateJSON.render(state) }
+    // The apply cache: read or refused, and compared with the compiled table without a trap;
+    // a cache of the compiled table itself finds nothing changed.
+    if case .success(let cache) = ApplyCache.parse(bytes) {
+        _ = cache.changes(to: table)
+        guard case .success(let again) = ApplyCache.parse(cache.render()), again.records == cache.records,
+              again.identity == cache.identity else { fatalError("apply cache does not read back") }
+    }
+    let own = ApplyCache(identity: .init(host: "h", netns: "n", boot: "b"), table: table)
+    if case .success(let back) = ApplyCache.parse(own.render()), let c = back.changes(to: table) {
+        if !c.changed.isEmpty || !c.removed.isEmpty { fatalError("a table differs from its own cache") }
+    } else { fatalError("a table's own cache is refused") }
     return 0
 }
