@@ -85,7 +85,10 @@ public enum GrammarGen {
         out += "public enum KeywordID: UInt16, Sendable {\n"
         for r in rows { out += "    case \(caseName(r))\n" }
         out += "}\n\nextension KeywordTable {\n    /// Every keyword and alias, in table order.\n"
-        out += "    public static let specs: [KeywordSpec] = [\n"
+        out += "    public static let specs = makeSpecs()\n\n"
+        out += "    /// A new set of spec objects: a thread that looks keywords up all the time gets its own,\n"
+        out += "    /// so that their reference counts are not shared with another thread's.\n"
+        out += "    public static func makeSpecs() -> [KeywordSpec] { [\n"
         for r in rows {
             out += try spec(r, name: r.keyword, aliasOf: nil, deprecatedAlias: false)
             for a in r.aliases.split(separator: ",").map({ String($0).trimmed }) where a != "-" && !a.isEmpty {
@@ -94,7 +97,7 @@ public enum GrammarGen {
                 out += try spec(r, name: name, aliasOf: r.keyword, deprecatedAlias: deprecated)
             }
         }
-        out += "    ]\n}\n"
+        out += "    ] }\n}\n"
         return out
     }
 

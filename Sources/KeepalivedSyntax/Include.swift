@@ -153,6 +153,14 @@ extension ConfigParser {
             var failed: Int32 = 0
             bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
                 count = 0
+                // One call maps every page of the new buffer, where read() would fault them in
+                // one by one (a 7.6 MB file: 1,850 faults). Kernels before 5.14 say EINVAL.
+                if size >= 1 << 20 {
+                    let page = 4096
+                    let start = (Int(bitPattern: buf.baseAddress!) + page - 1) & ~(page - 1)
+                    let end = (Int(bitPattern: buf.baseAddress!) + size) & ~(page - 1)
+                    if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, 23 /* MADV_POPULATE_WRITE */) }
+                }
                 while count < size {
                     let n = read(fd, buf.baseAddress! + count, size - count)
                     if n < 0 { if errno == EINTR { continue }; failed = errno; return }

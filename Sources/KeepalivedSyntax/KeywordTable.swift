@@ -73,8 +73,9 @@ public struct KeywordTable: Sendable {
     /// Each spec's context, so probing compares bytes without touching (retaining) the spec.
     private let contexts: [ContextID]
 
-    init() {
-        let specs = KeywordTable.specs
+    /// The table over the shared specs (`private: false`), or over a new set of spec objects.
+    public init(private: Bool = false) {
+        let specs = `private` ? KeywordTable.makeSpecs() : KeywordTable.specs
         self.specs = specs
         self.contexts = specs.map(\.context)
         var size = 1

@@ -3,12 +3,14 @@
 /// enumerations and addresses. Semantic rules that need the whole model live in LVSCheck.
 public struct Lowering {
     var tree = BlockTree()
-    let table = KeywordTable.shared
+    let table: KeywordTable
     public internal(set) var diags = DiagnosticBag()
     public internal(set) var config: KeepalivedConfig
 
-    public init(path: String, configID: String?) {
+    /// `table`: a lowering on its own thread gets a private table (KeywordTable(private: true)).
+    public init(path: String, configID: String?, table: KeywordTable = .shared) {
         config = KeepalivedConfig(path: path, configID: configID)
+        self.table = table
     }
 
     /// Views of the chunk's byte buffers. They stay valid because `tree`, which owns the

@@ -512,7 +512,11 @@ public enum KeywordID: UInt16, Sendable {
 
 extension KeywordTable {
     /// Every keyword and alias, in table order.
-    public static let specs: [KeywordSpec] = [
+    public static let specs = makeSpecs()
+
+    /// A new set of spec objects: a thread that looks keywords up all the time gets its own,
+    /// so that their reference counts are not shared with another thread's.
+    public static func makeSpecs() -> [KeywordSpec] { [
         KeywordSpec(id: .root__global_defs, context: .root, name: "global_defs", kind: .block(.global_defs), minArgs: 0, maxArgs: 0, type: .none, min: nil, max: nil, defaultValue: nil, aliasOf: nil, deprecatedAlias: false, status: .current, since: nil, summary: "global settings"),
         KeywordSpec(id: .root__net_namespace, context: .root, name: "net_namespace", kind: .value, minArgs: 1, maxArgs: 1, type: .name, min: nil, max: nil, defaultValue: nil, aliasOf: nil, deprecatedAlias: false, status: .current, since: nil, summary: "run in this network namespace"),
         KeywordSpec(id: .root__net_namespace_ipvs, context: .root, name: "net_namespace_ipvs", kind: .value, minArgs: 0, maxArgs: 1, type: .name, min: nil, max: nil, defaultValue: nil, aliasOf: nil, deprecatedAlias: false, status: .current, since: "2.1.0", summary: "namespace holding IPVS"),
@@ -1005,5 +1009,5 @@ extension KeywordTable {
         KeywordSpec(id: .FILE_CHECK__weight, context: .FILE_CHECK, name: "weight", kind: .value, minArgs: 1, maxArgs: 2, type: .int, min: -2147483647, max: 2147483647, defaultValue: "track_file weight", aliasOf: nil, deprecatedAlias: false, status: .current, since: "2.1.0", summary: "`W [reverse|noreverse]`"),
         KeywordSpec(id: .BFD_CHECK__name, context: .BFD_CHECK, name: "name", kind: .value, minArgs: 1, maxArgs: 1, type: .name, min: nil, max: nil, defaultValue: nil, aliasOf: nil, deprecatedAlias: false, status: .current, since: "2.0.0", summary: "the bfd_instance"),
         KeywordSpec(id: .BFD_CHECK__alpha, context: .BFD_CHECK, name: "alpha", kind: .flag, minArgs: 0, maxArgs: 1, type: .bool, min: nil, max: nil, defaultValue: nil, aliasOf: nil, deprecatedAlias: false, status: .current, since: "2.0.0", summary: "start down"),
-    ]
+    ] }
 }
