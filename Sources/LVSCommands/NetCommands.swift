@@ -225,10 +225,17 @@ public enum ApplyCommand {
                 out.stderr += "\(plan.operations.count) operation\(plan.operations.count == 1 ? "" : "s") would be applied (dry run\(how))\n"
                 return timed(out)
             }
+            // The cache only saves reading: failing to write it is a warning, never a failed apply.
+            func saveCache(_ consequence: String) {
+                guard let file = cacheFile else { return }
+                do { try file.write(records, else: desired.table) } catch {
+                    out.stderr += "lvsc: warning: \((error as? ApplyCacheFile.Failure)?.message ?? "\(error)"); \(consequence)\n"
+                }
+                marks.append(("write cache", PlanCommand.now()))
+            }
             if plan.isEmpty {
-                try cacheFile?.write(records, else: desired.table)
                 out.stderr += "nothing to do: \(d.name)'s kernel state already matches its configuration (0 netlink writes\(how))\n"
-                if cacheFile != nil { marks.append(("write cache", PlanCommand.now())) }
+                saveCache("the cache is left as it was")
                 return timed(out)
             }
             // From the first write until the new cache is in place the old one would lie.
@@ -246,10 +253,9 @@ public enum ApplyCommand {
             try nl.send(reqs)
             applied += reqs.count
             marks.append(("write", PlanCommand.now()))
-            try cacheFile?.write(records, else: desired.table)
-            if cacheFile != nil { marks.append(("write cache", PlanCommand.now())) }
             out.stdout = render.text(plan, explain: false)
             out.stderr += "applied \(plan.operations.count) operation\(plan.operations.count == 1 ? "" : "s") to \(d.name) (\(nl.writes) netlink write\(nl.writes == 1 ? "" : "s")\(how))\n"
+            saveCache("the next apply reads the whole table")
         } catch let e as NetlinkError {
             out.stderr += "lvsc: \(e)\n"
             out.exitCode = e.exitCode == 4 ? .stateChanged : .system

@@ -35,6 +35,22 @@ same /tmp/v2/matrix.conf
 run apply -f /tmp/v2/matrix.conf --cache $C
 has "(0 netlink writes; read 3 of 18 services, the rest as the cache says)"
 
+# When the cache cannot be written, the apply still succeeds and says so; the cache it removed
+# before writing to the kernel is not there to mislead the next one.
+mkdir -p /tmp/v3 $C.tmp
+sed 's/weight 9$/weight 8/' /tmp/v2/matrix.conf > /tmp/v3/matrix.conf
+run apply -f /tmp/v3/matrix.conf --cache $C
+has "(1 netlink write; read 4 of 18 services"
+has "warning: cannot write the cache $C.tmp: Is a directory; the next apply reads the whole table"
+run apply -f /tmp/v3/matrix.conf --cache $C
+has "cache $C: no cache yet; reading the whole table"
+has "(0 netlink writes)"
+has "warning: cannot write the cache $C.tmp: Is a directory; the cache is left as it was"
+rmdir $C.tmp
+run apply -f /tmp/v2/matrix.conf --cache $C
+has "(1 netlink write)"
+same /tmp/v2/matrix.conf
+
 # A hand edit of a spot-checked service (the first): the cache is not trusted.
 ipvsadm -e -t 192.0.2.11:80 -r 192.0.2.60:80 -g -w 5
 run apply -f /tmp/v2/matrix.conf --cache $C
