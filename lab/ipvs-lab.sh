@@ -77,6 +77,7 @@ for s in lab/scenarios/*.sh; do
 done
 if [ "$BENCH" -gt 0 ]; then
     python3 bench/genconf.py "$BENCH" "$R/lab/fixtures/bench.conf"
+    python3 bench/genconf.py 1 "$R/lab/fixtures/bench-1.conf"
     cp lab/bench-guest.sh "$R/lab/scenarios/zz-bench.sh"
     cp lab/bench-lib.sh "$R/lab/scenarios/zz-bench-lib.sh"
 fi
