@@ -53,6 +53,10 @@ final class ApplyCacheFile {
     }
 
     func read() -> Result<ApplyCache, ApplyCache.ReadError> {
+        // Without a boot id or namespace identity a cache from before a reboot would look current.
+        if identity.boot == "unknown" || identity.netns == "unknown" {
+            return .failure(.init(message: "cannot tell this boot or network namespace from another (is /proc mounted?)"))
+        }
         let bytes: [UInt8]
         switch ConfigParser.readAll(path) {
         case .success(let b): bytes = b
