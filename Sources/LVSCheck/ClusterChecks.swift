@@ -452,14 +452,29 @@ struct ClusterChecks {
             diffFields(rr.parameterFields, rs.parameterFields, refBlock: rr.address.span, otherBlock: rs.address.span,
                        refName: refName, otherName: otherName, context: ctx)
             let rk = rr.checkers.map(\.keyword), ok = rs.checkers.map(\.keyword)
-            if rk != ok {
+            if rk.sorted() != ok.sorted() {
                 diags.add("peer-config-drift", .error,
                           "\(ctx): checked by \(ok.isEmpty ? "nothing" : ok.joined(separator: ", ")) on \(otherName) but by \(rk.isEmpty ? "nothing" : rk.joined(separator: ", ")) on \(refName)",
                           at: rs.checkers.first?.span ?? rs.address.span,
                           related: [RelatedLocation(span: rr.checkers.first?.span ?? rr.address.span, message: "\(refName)'s checker")])
                 continue
             }
-            for (a, b) in zip(rr.checkers, rs.checkers) {
+            // keepalived runs every checker of a real server whatever their order: pair the ones
+            // that agree first, in any order, then the rest of each kind in written order.
+            var used = Array(repeating: false, count: rr.checkers.count)
+            var unpaired: [Int] = []
+            for (j, b) in rs.checkers.enumerated() {
+                if let i = rr.checkers.indices.first(where: { !used[$0] && rr.checkers[$0].keyword == b.keyword && sameFields(rr.checkers[$0].fields, b.fields) }) {
+                    used[i] = true
+                } else {
+                    unpaired.append(j)
+                }
+            }
+            for j in unpaired {
+                let b = rs.checkers[j]
+                guard let i = rr.checkers.indices.first(where: { !used[$0] && rr.checkers[$0].keyword == b.keyword }) else { continue }
+                used[i] = true
+                let a = rr.checkers[i]
                 diffFields(a.fields, b.fields, refBlock: a.span, otherBlock: b.span,
                            refName: refName, otherName: otherName, context: "\(ctx), \(b.keyword)")
             }
@@ -469,6 +484,13 @@ struct ClusterChecks {
                       at: o.key.span, hint: "copy the real_server block from \(refName)",
                       related: [RelatedLocation(span: rr.address.span, message: "\(refName)'s real_server")])
         }
+    }
+
+    /// The same keywords with the same values, in any order.
+    func sameFields(_ a: [ModelField], _ b: [ModelField]) -> Bool {
+        guard a.count == b.count else { return false }
+        func key(_ f: ModelField) -> String { f.keyword + "\u{0}" + f.value }
+        return a.map(key).sorted() == b.map(key).sorted()
     }
 
     /// Keyword by keyword: one finding per keyword whose values differ.

@@ -269,7 +269,9 @@ public enum RuleCatalog {
              what its own file says, so every VIP, advert_int, VRRP version, authentication,
              virtual_server, real_server, weight and checker parameter must match the master's.
              state, priority, unicast_src_ip/unicast_peer, router_id and notify scripts are meant
-             to differ and are not compared. Each finding points at both files' lines.
+             to differ and are not compared. Order does not matter: keywords inside a block, and
+             the checkers of a real server, may be listed differently on each director. Each
+             finding points at both files' lines.
              """, scope: .cluster),
         Rule(id: "vip-not-in-inventory", severity: .warning, summary: "A VIP without an LB line in cluster.txt",
              explanation: """
