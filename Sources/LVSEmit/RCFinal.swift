@@ -5,7 +5,8 @@ public struct RCFinal {
     public enum Runtime: String, Sendable, CaseIterable { case lvsc, keepalived }
 
     public struct Options: Sendable {
-        public var runtime: Runtime = .lvsc
+        /// keepalived until `lvsc run` exists: a block must start something that is there.
+        public var runtime: Runtime = .keepalived
         public var legacyHidden = false
         /// Where the director's keepalived.conf lives on the host (the seed's layout).
         public var configPath = "/specials/keepalived.conf"
@@ -101,12 +102,13 @@ public struct RCFinal {
         return out
     }
 
-    func keepalivedDirector(_ host: InventoryHost) -> [String] {
+    mutating func keepalivedDirector(_ host: InventoryHost) -> [String] {
         let d = director(host)
         var out = forwarding(compiled(d))
         let shared = cluster.directors.filter { $0.configPath == d.configPath }.count > 1
         switch options.runtime {
         case .lvsc:
+            warnings.append(EmitNote("--runtime lvsc for \(host.name.value): this lvsc has no 'run' command yet, so the block's last line fails until one that has it is installed; --runtime keepalived starts keepalived instead", at: host.name.span))
             out.append("lvsc run -f \(options.configPath) --config-id \(host.configID)")
         case .keepalived:
             out.append("/usr/sbin/keepalived -f \(options.configPath)" + (shared || host.parameter(.id) != nil ? " -i \(host.configID)" : ""))

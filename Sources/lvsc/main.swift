@@ -174,8 +174,8 @@ struct EmitRCFinal: ParsableCommand {
     @Option(help: "Replace the host's block in this rc.final in place (or append it)")
     var update: String?
 
-    @Option(help: "What a director starts: lvsc (its runtime) or keepalived")
-    var runtime: RCFinal.Runtime = .lvsc
+    @Option(help: "What a director starts: keepalived, or lvsc (its own runtime, 'lvsc run', not in this version yet)")
+    var runtime: RCFinal.Runtime = .keepalived
 
     @Option(name: .customLong("config-path"), help: "Where the director's keepalived.conf lives on the host")
     var configPath: String = "/specials/keepalived.conf"

@@ -89,6 +89,18 @@ final class EmitGoldenTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: fresh, encoding: .utf8), try expected("lvs01.rc.final"))
     }
 
+    /// A director's block starts keepalived unless asked otherwise; `--runtime lvsc` names a
+    /// command this version does not have, so it says so.
+    func testRuntimeLvscWarnsThatRunIsMissing() throws {
+        XCTAssertTrue(try expected("lvs01.rc.final").contains("\n/usr/sbin/keepalived -f /specials/keepalived.conf\n"))
+        let r = try run("emit rc-final --host lvs01 --runtime lvsc")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("\nlvsc run -f /specials/keepalived.conf --config-id lvs01\n"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("this lvsc has no 'run' command yet"), r.stderr)
+        let missing = try run("run -f /specials/keepalived.conf --config-id lvs01")
+        XCTAssertEqual(missing.status, 2, "when lvsc gets a run command, make --runtime lvsc the default again and drop the warning")
+    }
+
     func testAllHostsAndLegacyHidden() throws {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lvsc-all-\(getpid())")
         try? FileManager.default.removeItem(at: tmp)
