@@ -73,9 +73,10 @@ public struct KeywordTable: Sendable {
     /// Each spec's context, so probing compares bytes without touching (retaining) the spec.
     private let contexts: [ContextID]
 
-    /// The table over the shared specs (`private: false`), or over a new set of spec objects.
-    public init(private: Bool = false) {
-        let specs = `private` ? KeywordTable.makeSpecs() : KeywordTable.specs
+    /// The table over the shared specs, or (`freshSpecs`) over a new set of spec objects for a
+    /// thread of its own.
+    public init(freshSpecs: Bool = false) {
+        let specs = freshSpecs ? KeywordTable.makeSpecs() : KeywordTable.specs
         self.specs = specs
         self.contexts = specs.map(\.context)
         var size = 1

@@ -7,7 +7,7 @@ public struct Lowering {
     public internal(set) var diags = DiagnosticBag()
     public internal(set) var config: KeepalivedConfig
 
-    /// `table`: a lowering on its own thread gets a private table (KeywordTable(private: true)).
+    /// `table`: a lowering on its own thread gets a private table (KeywordTable(freshSpecs: true)).
     public init(path: String, configID: String?, table: KeywordTable = .shared) {
         config = KeepalivedConfig(path: path, configID: configID)
         self.table = table

@@ -41,7 +41,7 @@ public final class AddressNetlink {
         nla_put(msg, Int32(IFA_LOCAL), Int32(bytes.count), &bytes)
         nla_put(msg, Int32(IFA_ADDRESS), Int32(bytes.count), &bytes)
         if let label, address.family == .inet { nla_put_string(msg, Int32(IFA_LABEL), label) }
-        let box = try exchange(sock, msg, awaitAck: true, what: what)
+        let box = try exchange(sock, msg, what: what)
         if let (_, e) = box.errors.first {
             switch e {
             case EPERM, EACCES: throw NetlinkError.permission(what)
@@ -67,7 +67,7 @@ public final class AddressNetlink {
         guard let msg = nlmsg_alloc_simple(Int32(RTM_GETADDR), NLM_F_DUMP) else { throw NetlinkError.kernel(operation: "list addresses", errno: ENOMEM, message: "out of memory") }
         var ifa = ifaddrmsg()
         nlmsg_append(msg, &ifa, MemoryLayout<ifaddrmsg>.size, Int32(NLMSG_ALIGNTO))
-        let box = try exchange(sock, msg, awaitAck: false, what: "list addresses")
+        let box = try exchange(sock, msg, what: "list addresses")
         if let (_, e) = box.errors.first { throw NetlinkError.kernel(operation: "list addresses", errno: e, message: String(cString: strerror(e))) }
         var out: [InterfaceAddress] = []
         let header = 16 + MemoryLayout<ifaddrmsg>.size

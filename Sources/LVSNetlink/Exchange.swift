@@ -32,12 +32,16 @@ func recordingCallbacks(_ box: ReceiveBox) -> OpaquePointer {
     return cb
 }
 
-/// Sends one message (and frees it) and reads its whole answer: until the ack or error when it
-/// asked for one, else one reply or one finished dump. The caller judges `errors`.
-func exchange(_ sock: OpaquePointer, _ msg: OpaquePointer, awaitAck: Bool, what: String) throws -> ReceiveBox {
+/// Sends one message (and frees it) and reads its whole answer: a dump until it is finished,
+/// anything else until its ack or error. libnl asks for an ack on every request it completes,
+/// and the reply to a get comes before that ack: an exchange that stopped at the reply would
+/// leave the ack for the next one to take as its own answer. The caller judges `errors`.
+func exchange(_ sock: OpaquePointer, _ msg: OpaquePointer, what: String) throws -> ReceiveBox {
     let box = ReceiveBox()
     let cb = recordingCallbacks(box)
     defer { nl_cb_put(cb) }
+    // The kernel acknowledges no dump, whatever its flags say.
+    let awaitAck = Int32(nlmsg_hdr(msg).pointee.nlmsg_flags) & NLM_F_DUMP != NLM_F_DUMP
     let n = nl_send_auto(sock, msg)
     nlmsg_free(msg)
     if n < 0 { throw NetlinkError.kernel(operation: what, errno: -n, message: String(cString: nl_geterror(n))) }

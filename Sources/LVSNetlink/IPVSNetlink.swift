@@ -250,7 +250,7 @@ public final class IPVSNetlink {
     func dump(_ cmd: IPVSGenl.Cmd, service: IPVSServiceKey? = nil) throws -> [[UInt8]] {
         let msg = try message(cmd, flags: NLM_F_DUMP)
         if let service { putService(msg, key: service, full: nil) }
-        let box = try exchange(sock, msg, awaitAck: false, what: "read the IPVS table")
+        let box = try exchange(sock, msg, what: "read the IPVS table")
         if let (_, e) = box.errors.first {
             if e == EPERM || e == EACCES { throw NetlinkError.permission("read the IPVS table") }
             throw NetlinkError.kernel(operation: "read the IPVS table", errno: e, message: String(cString: strerror(e)))
@@ -355,9 +355,7 @@ public final class IPVSNetlink {
     public func service(_ key: IPVSServiceKey) throws -> IPVSService? {
         let msg = try message(.getService, flags: 0)
         putService(msg, key: key, full: nil)
-        // libnl asks for an ack on every request: the reply comes first, then the ack, and the
-        // ack must be read here or the next exchange would take it for its own answer.
-        let box = try exchange(sock, msg, awaitAck: true, what: "read the IPVS table")
+        let box = try exchange(sock, msg, what: "read the IPVS table")
         if let (_, e) = box.errors.first {
             if e == ESRCH || e == ENOENT { return nil }
             if e == EPERM || e == EACCES { throw NetlinkError.permission("read the IPVS table") }
@@ -372,7 +370,7 @@ public final class IPVSNetlink {
 
     /// IPVS version and connection table size (GET_INFO).
     public func info() throws -> (version: String, connectionTableSize: Int) {
-        let box = try exchange(sock, try message(.getInfo, flags: 0), awaitAck: true, what: "IPVS info")
+        let box = try exchange(sock, try message(.getInfo, flags: 0), what: "IPVS info")
         guard let m = box.messages.first, m.count >= 20 else { throw NetlinkError.kernel(operation: "IPVS info", errno: EIO, message: "no reply") }
         let attrs = netlinkAttributes(m[20...])
         let v = Self.u32(attrs[IPVSGenl.InfoAttr.version.rawValue]) ?? 0
@@ -381,7 +379,7 @@ public final class IPVSNetlink {
 
     /// Removes every service (ipvsadm -C).
     public func flush() throws {
-        let box = try exchange(sock, try message(.flush, flags: NLM_F_ACK), awaitAck: true, what: "flush")
+        let box = try exchange(sock, try message(.flush, flags: NLM_F_ACK), what: "flush")
         writes += 1
         if let (_, e) = box.errors.first { throw e == EPERM ? NetlinkError.permission("flush") : NetlinkError.kernel(operation: "flush", errno: e, message: String(cString: strerror(e))) }
     }
@@ -447,7 +445,7 @@ extension IPVSNetlink {
         }
         nla_nest_end(msg, nest)
         let what = "\(cmd == .newDaemon ? "start" : "stop") the \(d.master ? "master" : "backup") sync daemon"
-        let box = try exchange(sock, msg, awaitAck: true, what: what)
+        let box = try exchange(sock, msg, what: what)
         writes += 1
         if let (_, e) = box.errors.first {
             switch e {

@@ -3,6 +3,7 @@
 # as the director, the connection carried by IPVS and conntrack.
 # iproute2's ip (busybox's has no netns; busybox sh would prefer its own applet by name).
 IP=/lab/bin/ip
+# Earlier scenarios may have left a dummy eth0 (a standalone director's VIP interface); none is fine.
 $IP link del eth0 2>/dev/null || true
 $IP netns add client
 $IP netns add rs
