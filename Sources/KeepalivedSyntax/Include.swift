@@ -134,17 +134,45 @@ extension ConfigParser {
         if (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0 {
             return .failure(ReadError(message: "executable files are not read as configuration"))
         }
-        return readAll(path, limit: limit)
+        return readAll(path, limit: limit, regularOnly: true)
     }
 
-    /// Reads a file (or `-` for standard input) completely.
-    public static func readAll(_ path: String, limit: Int = .max) -> Result<[UInt8], ReadError> {
-        let fd = path == "-" ? 0 : open(path, O_RDONLY)
+    /// The most lvsc reads from one file or standard input: far beyond any real configuration,
+    /// small enough that `lvsc lint /dev/stdin < /dev/zero` stops instead of eating the memory.
+    public static let maxInputBytes = 256 << 20
+
+    /// Reads a file (or `-` for standard input) completely, at most `limit` bytes. Devices and
+    /// sockets are refused (a configuration is never one); a pipe or FIFO named on the command
+    /// line is read (`<(ipvsadm-save -n)`), without blocking when nothing writes to it.
+    /// `regularOnly` refuses everything but regular files, for paths that come from inside
+    /// other files (`conf=`), which must never block or read a device.
+    public static func readAll(_ path: String, limit: Int = maxInputBytes, regularOnly: Bool = false) -> Result<[UInt8], ReadError> {
+        var fd: Int32 = 0
+        if path != "-" {
+            if regularOnly {
+                var lst = stat()
+                guard stat(path, &lst) == 0 else { return .failure(ReadError(message: String(cString: strerror(errno)))) }
+                if (lst.st_mode & S_IFMT) != S_IFREG { return .failure(ReadError(message: notRegular(lst))) }
+            }
+            // O_NONBLOCK: opening a FIFO nobody writes to must not hang.
+            fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        }
         guard fd >= 0 else { return .failure(ReadError(message: String(cString: strerror(errno)))) }
         defer { if fd != 0 { close(fd) } }
         var st = stat()
-        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
-            return .failure(ReadError(message: "is a directory"))
+        guard fstat(fd, &st) == 0 else { return .failure(ReadError(message: String(cString: strerror(errno)))) }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFIFO where !regularOnly: break
+        case S_IFCHR where path == "-", S_IFIFO where path == "-", S_IFSOCK where path == "-": break
+        default: return .failure(ReadError(message: notRegular(st)))
+        }
+        if fd != 0 {
+            // Blocking reads again: a pipe's writer may still be producing.
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        }
+        if (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_size) > limit {
+            return .failure(ReadError(message: "larger than \(limit >> 20) MiB"))
         }
         var bytes: [UInt8] = []
         // A regular file of known size is read straight into its final buffer.
@@ -184,5 +212,15 @@ extension ConfigParser {
             if bytes.count > limit { return .failure(ReadError(message: "larger than \(limit >> 20) MiB")) }
         }
         return .success(bytes)
+    }
+
+    static func notRegular(_ st: stat) -> String {
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: return "is a directory"
+        case S_IFCHR, S_IFBLK: return "is a device, not a file"
+        case S_IFIFO: return "is a FIFO, not a regular file"
+        case S_IFSOCK: return "is a socket, not a file"
+        default: return "not a regular file"
+        }
     }
 }

@@ -17,7 +17,7 @@ public struct ParseOptions: Sendable {
     public var followIncludes = true
     /// An included file larger than this is refused (a stray `include /var/log/*` should not
     /// read gigabytes).
-    public var maxIncludeBytes = 256 << 20
+    public var maxIncludeBytes = ConfigParser.maxInputBytes
 
     public init(configID: String? = nil) { self.configID = configID }
 }

@@ -367,6 +367,7 @@ struct ConfigChecks {
                 seen[key] = vs.key.span
             }
             scheduler(vs)
+            persistenceEngine(vs)
             if !vs.methodWritten, !vs.realServers.isEmpty {
                 diags.add("unknown-forwarding", .warning, "virtual_server \(describe(vs.key.value)) has no lb_kind; keepalived uses NAT and reports a config error",
                           at: vs.key.span, hint: "add 'lb_kind DR' (or NAT/TUN) explicitly")
@@ -392,6 +393,18 @@ struct ConfigChecks {
             if f.value.hasPrefix("sh-") && s.value != "sh" || f.value.hasPrefix("mh-") && s.value != "mh" {
                 diags.add("unknown-scheduler", .warning, "'\(f.value)' only applies to the \(f.value.prefix(2)) scheduler, not \(s.value)", at: f.span)
             }
+        }
+    }
+
+    /// The kernel has one persistence engine, `sip` (ip_vs_pe_sip); the name goes into ipvsadm
+    /// scripts, so it must be a plain name.
+    mutating func persistenceEngine(_ vs: VirtualServer) {
+        guard let pe = vs.persistenceEngine else { return }
+        if let problem = ValueSyntax.persistenceEngineProblem(pe.value) {
+            diags.add("persistence-engine", .error, problem, at: pe.span, hint: "the only engine Linux has is 'sip'")
+        } else if pe.value != "sip" {
+            diags.add("persistence-engine", .warning, "'\(pe.value)' is not a persistence engine Linux has; adding the service fails unless a module provides it",
+                      at: pe.span, hint: "the only engine Linux has is 'sip' (module ip_vs_pe_sip)")
         }
     }
 

@@ -137,6 +137,14 @@ public enum RuleCatalog {
              keepalived removes the second real_server with the same address and port, together
              with its checkers and weight: what is written is not what runs.
              """),
+        Rule(id: "persistence-engine", severity: .error, summary: "persistence_engine that is not a name the kernel can have",
+             explanation: """
+             persistence_engine names an IPVS persistence engine module; Linux has one, 'sip'
+             (ip_vs_pe_sip), which keeps SIP calls on one real server by Call-ID. The kernel keeps
+             at most 15 bytes of the name. A name with other characters is an error (it would also
+             be written into ipvsadm scripts); a well-formed name other than 'sip' is a warning,
+             since adding the service fails unless some module provides that engine.
+             """),
         Rule(id: "unknown-scheduler", severity: .error, summary: "lb_algo/lvs_sched is not an IPVS scheduler keepalived knows",
              explanation: """
              keepalived accepts rr, wrr, lc, wlc, lblc, sh, mh, dh, fo, ovf, lblcr, sed, nq and
@@ -246,6 +254,17 @@ public enum RuleCatalog {
              The extra column knows conf, iface, net, id and lan (Grammar/cluster-txt.md). An
              unknown key is usually a typo of one of them, and the host then silently lacks the
              parameter: a misspelt conf= makes a director a plain host.
+             """, scope: .cluster),
+        Rule(id: "inventory-bad-value", severity: .error, summary: "A cluster.txt name, iface=, id=, conf= or lan= that cannot be written safely",
+             explanation: """
+             Values from cluster.txt end up in the scripts lvsc writes for root's boot (rc.final
+             blocks) and in file names, so each is checked against what it may be before anything
+             is emitted: a host name has letters, digits, '.', '_' and '-' and starts with a letter
+             or digit; iface= is an interface name as the kernel accepts it (1 to 15 bytes, no '/',
+             ':' or blank, and lvsc also refuses control bytes and a leading '-'); id= (keepalived's
+             -i) is a word of letters, digits, '.', '_' and '-'; conf= and lan= hold no control
+             bytes. `iface=eth0;reboot` is refused here rather than run at boot. Emitters also quote
+             every value they write, so even --force cannot turn one into a command.
              """, scope: .cluster),
         Rule(id: "inventory-conf", severity: .error, summary: "A director's conf= file that cannot be read",
              explanation: """

@@ -18,8 +18,15 @@ final class ApplyCacheFile {
     let lock: Int32
 
     init(path: String, host: String) throws {
-        lock = open(path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard lock >= 0 else { throw Failure(message: "cannot open the cache lock \(path).lock: \(String(cString: strerror(errno)))") }
+        // O_NOFOLLOW: a link planted at the lock's name must not make root create or open
+        // another file.
+        lock = open(path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
+        guard lock >= 0 else { throw Failure(message: "cannot open the cache lock \(Shown.path(path)).lock: \(String(cString: strerror(errno)))") }
+        var st = stat()
+        guard fstat(lock, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(lock)
+            throw Failure(message: "the cache lock \(Shown.path(path)).lock is not a regular file; not applying")
+        }
         // Waits for another apply to finish, but not forever: an apply takes seconds at most.
         var tries = 0
         while flock(lock, LOCK_EX | LOCK_NB) != 0 {
@@ -76,9 +83,12 @@ final class ApplyCacheFile {
     /// The records when the cached plan already made them, else the table's.
     func write(_ records: [UInt8]?, else table: IPVSTable) throws {
         let cache = records.map { ApplyCache(identity: identity, records: $0) } ?? ApplyCache(identity: identity, table: table)
-        let tmp = path + ".tmp"
-        let fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Failure(message: "cannot write the cache \(tmp): \(String(cString: strerror(errno)))") }
+        // An unpredictable name created exclusively (mkstemp, mode 0600), in the cache's folder.
+        let (dir, base) = SafeFiles.split(path)
+        var template = Array("\(dir)/.\(base).lvsc-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw Failure(message: "cannot write the cache next to \(Shown.path(path)): \(String(cString: strerror(errno)))") }
+        let tmp = String(cString: template)
         for part in cache.parts {
             var done = 0
             while done < part.count {
@@ -92,7 +102,11 @@ final class ApplyCacheFile {
                 done += n
             }
         }
-        close(fd)
+        if close(fd) != 0 {
+            let e = errno
+            unlink(tmp)
+            throw Failure(message: "cannot write the cache \(Shown.path(path)): \(String(cString: strerror(e)))")
+        }
         guard rename(tmp, path) == 0 else {
             let e = errno
             unlink(tmp)

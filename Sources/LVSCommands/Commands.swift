@@ -21,9 +21,28 @@ public enum ExitCode: Int32 {
     case stateChanged = 4
 }
 
+/// What a command prints on standard output, as bytes: a file lvsc reformats or regenerates
+/// keeps every byte it had (a Latin-1 `auth_pass`, a NUL in a comment), which a String built
+/// from those bytes would not.
+public struct OutputBytes: Equatable, ExpressibleByStringLiteral {
+    public var bytes: [UInt8] = []
+
+    public init() {}
+    public init(_ text: String) { bytes = Array(text.utf8) }
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public init(stringLiteral value: String) { self.init(value) }
+
+    public var isEmpty: Bool { bytes.isEmpty }
+    /// For tests and messages: the bytes as text (invalid UTF-8 shown as U+FFFD).
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    public static func += (lhs: inout OutputBytes, rhs: String) { lhs.bytes += rhs.utf8 }
+    public static func += (lhs: inout OutputBytes, rhs: [UInt8]) { lhs.bytes += rhs }
+}
+
 /// What a command prints and how it ends; the CLI only writes it out.
 public struct CommandOutput {
-    public var stdout = ""
+    public var stdout = OutputBytes()
     public var stderr = ""
     public var exitCode: ExitCode = .clean
 
@@ -131,7 +150,7 @@ public enum LintCommand {
         let renderer = DiagnosticRenderer(sources: sources, rules: RuleCatalog.all.map(\.descriptor),
                                           color: options.color, toolVersion: lvscVersion)
         let shown = options.quiet ? all.filter { $0.severity != .note } : all
-        out.stdout = renderer.render(shown, format: options.format)
+        out.stdout = OutputBytes(renderer.render(shown, format: options.format))
         let errors = all.filter { $0.severity == .error }.count + droppedErrors
         let warnings = all.filter { $0.severity == .warning }.count + droppedWarnings
         if dropped > 0 {
@@ -151,7 +170,7 @@ public enum ExplainCommand {
     public static func run(_ id: String) -> CommandOutput {
         var out = CommandOutput()
         if let rule = RuleCatalog.rule(id) {
-            out.stdout = "\(rule.id) (\(rule.severity.name)): \(rule.summary)\n\n\(rule.explanation)\n"
+            out.stdout += "\(rule.id) (\(rule.severity.name)): \(rule.summary)\n\n\(rule.explanation)\n"
             return out
         }
         let specs = KeywordTable.shared.all(named: id)
@@ -198,7 +217,7 @@ public enum DumpCommand {
             let file = sources.add(path: path == "-" ? "<stdin>" : path, bytes: bytes)
             let variants = FrontEnd.read(file: file, sources: sources, configID: configID)
             let json = ModelJSON(sources: sources)
-            out.stdout = JSON.array(variants.map { json.config($0.config) }).rendered() + "\n"
+            out.stdout += JSON.array(variants.map { json.config($0.config) }).rendered() + "\n"
             if variants.contains(where: { $0.diagnostics.hasErrors }) {
                 out.stderr = "lvsc: the file has errors (run lvsc lint); the model shows what was understood\n"
                 out.exitCode = .findings

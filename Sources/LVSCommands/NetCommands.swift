@@ -71,7 +71,7 @@ public enum StateCommand {
             let nl = try IPVSNetlink()
             let table = try nl.table()
             switch format {
-            case .ipvsadm: out.stdout = IPVSText.save(table)
+            case .ipvsadm: out.stdout += IPVSText.save(table)
             case .json:
                 let addresses = try AddressNetlink().list().map {
                     HostAddress(prefix: IPPrefix(address: $0.address, length: $0.prefixLength, explicitLength: true), interface: $0.interface)
@@ -79,7 +79,7 @@ public enum StateCommand {
                 var sysctls: [String: String] = [:]
                 for n in ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"] { if let v = Sysctl.read(n) { sysctls[n] = v } }
                 let daemons = try nl.syncDaemons().map { SyncDaemon.fromKernel($0, like: []) }
-                out.stdout = StateJSON.render(DirectorState(table: table, addresses: addresses, sysctls: sysctls, syncDaemons: daemons))
+                out.stdout += StateJSON.render(DirectorState(table: table, addresses: addresses, sysctls: sysctls, syncDaemons: daemons))
             }
         } catch let e as NetlinkError {
             out.stderr = "lvsc: \(e)\n"
@@ -221,7 +221,7 @@ public enum ApplyCommand {
                 marks.append(("plan", PlanCommand.now()))
             }
             if o.dryRun {
-                out.stdout = render.text(plan, explain: false)
+                out.stdout += render.text(plan, explain: false)
                 out.stderr += "\(plan.operations.count) operation\(plan.operations.count == 1 ? "" : "s") would be applied (dry run\(how))\n"
                 return timed(out)
             }
@@ -253,7 +253,7 @@ public enum ApplyCommand {
             try nl.send(reqs)
             applied += reqs.count
             marks.append(("write", PlanCommand.now()))
-            out.stdout = render.text(plan, explain: false)
+            out.stdout += render.text(plan, explain: false)
             out.stderr += "applied \(plan.operations.count) operation\(plan.operations.count == 1 ? "" : "s") to \(d.name) (\(nl.writes) netlink write\(nl.writes == 1 ? "" : "s")\(how))\n"
             saveCache("the next apply reads the whole table")
         } catch let e as NetlinkError {

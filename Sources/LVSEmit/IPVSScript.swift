@@ -24,28 +24,31 @@ public enum IPVSScript {
         return out
     }
 
+    /// Words joined into a command line, each quoted as the shell needs.
+    public static func command(_ args: [String]) -> String { args.map(Shell.word).joined(separator: " ") }
+
     public static func render(_ table: IPVSTable, style: Style, header: String) -> String {
         switch style {
         case .restore:
             return IPVSText.save(table)
         case .commands:
             var out = "#!/bin/sh\n"
-            for line in header.split(separator: "\n", omittingEmptySubsequences: false) { out += "# \(line)\n" }
+            for line in header.split(separator: "\n", omittingEmptySubsequences: false) { out += "# \(Shell.comment(String(line)))\n" }
             out += "set -e\n"
             let sorted = IPVSText.sorted(table)
             // Delete each service that exists already, so the script can be re-run; under set -e a
             // failing delete of an existing service still stops the script.
             for s in sorted.services {
-                let svc = IPVSText.service(s.key)
+                let svc = command(IPVSText.serviceArgs(s.key))
                 out += "ipvsadm -L -n \(svc) >/dev/null 2>&1 && ipvsadm -D \(svc)\n"
             }
             for s in sorted.services {
-                out += "ipvsadm \(IPVSText.addServiceLine(s))\n"
+                out += "ipvsadm \(command(IPVSText.addServiceArgs(s)))\n"
                 for d in s.destinations {
-                    var line = "ipvsadm \(IPVSText.addDestinationLine(s, d))"
-                    if d.upperThreshold != 0 { line += " -x \(d.upperThreshold)" }
-                    if d.lowerThreshold != 0 { line += " -y \(d.lowerThreshold)" }
-                    out += line + "\n"
+                    var args = IPVSText.addDestinationArgs(s, d)
+                    if d.upperThreshold != 0 { args += ["-x", String(d.upperThreshold)] }
+                    if d.lowerThreshold != 0 { args += ["-y", String(d.lowerThreshold)] }
+                    out += "ipvsadm \(command(args))\n"
                 }
             }
             return out

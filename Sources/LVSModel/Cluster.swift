@@ -47,7 +47,7 @@ public enum ClusterLoader {
             let path = inventory.resolve(conf: conf.value)
             var director = ClusterDirector(host: host, configPath: path, variant: nil)
             if read[path] == nil {
-                read[path] = ConfigParser.readAll(path).map { sources.add(path: path, bytes: $0) }
+                read[path] = ConfigParser.readAll(path, regularOnly: true).map { sources.add(path: path, bytes: $0) }
             }
             switch read[path]! {
             case .failure(let e):
@@ -76,8 +76,14 @@ public enum ClusterLoader {
         var inventory = Inventory(path: "(no inventory)", file: empty)
         inventory.hosts = [host]
         let variant = FrontEnd.read(file: file, sources: sources, configID: name)[0]
-        return Cluster(name: hostName, inventory: inventory,
-                       directors: [ClusterDirector(host: host, configPath: path, variant: variant)])
+        var cluster = Cluster(name: hostName, inventory: inventory,
+                              directors: [ClusterDirector(host: host, configPath: path, variant: variant)])
+        if let problem = ValueSyntax.hostNameProblem(hostName) {
+            cluster.diagnostics.add("inventory-bad-value", .error,
+                                    "the director's name '\(ValueSyntax.shown(Array(hostName.utf8)))' (from --host or the file name): \(problem)", at: at,
+                                    hint: "name the director with --host NAME")
+        }
+        return cluster
     }
 
     static func clusterName(_ folder: String) -> String {

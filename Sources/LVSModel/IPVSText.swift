@@ -115,14 +115,18 @@ public enum IPVSText {
     /// from 2^31 up as ipvsadm-save does (negative, which ipvsadm itself then refuses to read);
     /// otherwise it is written unsigned, as ipvsadm's command line accepts it.
     public static func service(_ k: IPVSServiceKey, asSaved: Bool = false) -> String {
+        serviceArgs(k, asSaved: asSaved).joined(separator: " ")
+    }
+
+    public static func serviceArgs(_ k: IPVSServiceKey, asSaved: Bool = false) -> [String] {
         switch k {
         case .address(let p, let a, let port):
             let flag = p == .tcp ? "-t" : (p == .udp ? "-u" : "--sctp-service")
-            return "\(flag) \(endpoint(a, port))"
+            return [flag, endpoint(a, port)]
         // ipvsadm prints the mark with %d: marks from 2^31 up come out negative (seen in the lab).
         case .fwmark(let m, let f):
             let mark = asSaved ? String(Int32(bitPattern: m)) : String(m)
-            return f == .inet6 ? "-f \(mark) -6" : "-f \(mark)"
+            return f == .inet6 ? ["-f", mark, "-6"] : ["-f", mark]
         }
     }
 
@@ -132,17 +136,23 @@ public enum IPVSText {
 
     /// The `-A` line as `ipvsadm -S -n` prints it (without the newline).
     public static func addServiceLine(_ s: IPVSService, asSaved: Bool = false) -> String {
-        var line = "-A \(service(s.key, asSaved: asSaved)) -s \(s.scheduler)"
+        addServiceArgs(s, asSaved: asSaved).joined(separator: " ")
+    }
+
+    /// The words of the `-A` line; a script quotes each (the scheduler and the persistence
+    /// engine are names from the configuration).
+    public static func addServiceArgs(_ s: IPVSService, asSaved: Bool = false) -> [String] {
+        var args = ["-A"] + serviceArgs(s.key, asSaved: asSaved) + ["-s", s.scheduler]
         if let p = s.persistence {
-            line += " -p \(p)"
+            args += ["-p", String(p)]
             switch s.effectiveNetmask {
-            case .v4(let m) where m != 0xFFFF_FFFF: line += " -M \(dotted(m))"
-            case .v6(let n) where n != 128: line += " -M \(n)"
+            case .v4(let m) where m != 0xFFFF_FFFF: args += ["-M", dotted(m)]
+            case .v6(let n) where n != 128: args += ["-M", String(n)]
             default: break
             }
         }
-        if let pe = s.persistenceEngine { line += " --pe \(pe)" }
-        if s.onePacket { line += " -o" }
+        if let pe = s.persistenceEngine { args += ["--pe", pe] }
+        if s.onePacket { args.append("-o") }
         let bits = s.schedulerFlagBits
         if bits != 0 {
             let names: [String]
@@ -151,9 +161,9 @@ public enum IPVSText {
             case "mh": names = ["mh-fallback", "mh-port", "flag-3"]
             default: names = ["flag-1", "flag-2", "flag-3"]
             }
-            line += " -b " + (0..<3).filter { bits & (1 << $0) != 0 }.map { names[$0] }.joined(separator: ",")
+            args += ["-b", (0..<3).filter { bits & (1 << $0) != 0 }.map { names[$0] }.joined(separator: ",")]
         }
-        return line
+        return args
     }
 
     public static func forwardingSwitch(_ f: IPVSForwarding) -> String {
@@ -166,16 +176,20 @@ public enum IPVSText {
 
     /// The `-a` line as `ipvsadm -S -n` prints it: no -x/-y, which ipvsadm 1.31 does not save.
     public static func addDestinationLine(_ s: IPVSService, _ d: IPVSDestination, asSaved: Bool = false) -> String {
-        var line = "-a \(service(s.key, asSaved: asSaved)) -r \(endpoint(d.address, d.port)) \(forwardingSwitch(d.forwarding)) -w \(d.weight)"
+        addDestinationArgs(s, d, asSaved: asSaved).joined(separator: " ")
+    }
+
+    public static func addDestinationArgs(_ s: IPVSService, _ d: IPVSDestination, asSaved: Bool = false) -> [String] {
+        var args = ["-a"] + serviceArgs(s.key, asSaved: asSaved) + ["-r", endpoint(d.address, d.port), forwardingSwitch(d.forwarding), "-w", String(d.weight)]
         if case .tunnel(let type, let port, let csum) = d.forwarding {
-            line += " --tun-type \(type.rawValue)"
+            args += ["--tun-type", type.rawValue]
             switch type {
             case .ipip: break
-            case .gue: line += " --tun-port \(port ?? 0) --tun-\(csum.rawValue)"
-            case .gre: line += " --tun-\(csum.rawValue)"
+            case .gue: args += ["--tun-port", String(port ?? 0), "--tun-\(csum.rawValue)"]
+            case .gre: args.append("--tun-\(csum.rawValue)")
             }
         }
-        return line
+        return args
     }
 
     /// Exactly what `ipvsadm-save -n` prints once this table is loaded.

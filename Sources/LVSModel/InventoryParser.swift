@@ -66,6 +66,10 @@ public struct InventoryParser {
             inv.diagnostics.add("inventory-bad-address", .error, "'\(text(ipField))' is not an IPv4 or IPv6 address",
                                 at: span(ipField))
         }
+        if let problem = ValueSyntax.hostNameProblem(host.name.value) {
+            inv.diagnostics.add("inventory-bad-value", .error, problem, at: host.name.span,
+                                hint: "the name becomes file names, rc.final markers and router ids")
+        }
         parseExtra(b, fields[6], fileID, &host, &inv)
         inv.hosts.append(host)
     }
@@ -104,6 +108,24 @@ public struct InventoryParser {
                 continue
             }
             let param = InventoryParameter(key: key, value: value, keySpan: span(s, eq), valueSpan: span(eq + 1, e))
+            switch key {
+            case .iface:
+                if let problem = ValueSyntax.interfaceProblem(value) {
+                    inv.diagnostics.add("inventory-bad-value", .error, "iface=: \(problem)", at: param.valueSpan,
+                                        hint: "the interface name goes into the host's rc.final block; write it as `ip link` shows it")
+                }
+            case .id:
+                if let problem = ValueSyntax.configIDProblem(value) {
+                    inv.diagnostics.add("inventory-bad-value", .error, "id=: \(problem)", at: param.valueSpan,
+                                        hint: "the id goes into the command that starts keepalived (-i ID)")
+                }
+            case .conf, .lan:
+                if ValueSyntax.hasControlBytes(value) {
+                    inv.diagnostics.add("inventory-bad-value", .error, "\(keyText)= holds control bytes: '\(ValueSyntax.shown(Array(value.utf8)))'",
+                                        at: param.valueSpan)
+                }
+            case .net: break
+            }
             if key == .net, case .failure(let err) = IPPrefix.parse(Array(value.utf8)) {
                 inv.diagnostics.add("inventory-bad-address", .error, "net=\(value) is not a subnet: \(describe(err))",
                                     at: param.valueSpan, hint: "write the LAN's network and prefix length, e.g. net=192.0.2.0/24")

@@ -6,10 +6,37 @@ import Glibc
 
 extension DiagnosticFormat: ExpressibleByArgument {}
 
+/// Writes every byte to a descriptor; the errno of the first failure, or 0.
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeBufferPointer { write(fd, $0.baseAddress! + done, bytes.count - done) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return errno
+        }
+        if n == 0 { return EIO }
+        done += n
+    }
+    return 0
+}
+
+/// Writes a command's output and exits with its status. Output that could not be written in
+/// full (a full disk, /dev/full, a closed descriptor) is exit 2 with the reason: a redirect into
+/// a file must never leave a cut or empty file behind an exit 0.
 func emit(_ out: CommandOutput) -> Never {
-    if !out.stdout.isEmpty { fputs(out.stdout, stdout) }
-    if !out.stderr.isEmpty { fputs(out.stderr, stderr) }
-    fflush(stdout)
+    let failed = writeAll(1, out.stdout.bytes)
+    // A descriptor that is a file must also reach the disk without error (NFS and quotas report
+    // late); a pipe or terminal cannot be synced, which is fine.
+    var st = stat()
+    let syncFailed = failed == 0 && !out.stdout.isEmpty && fstat(1, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        && fsync(1) != 0 && errno != EINVAL && errno != EROFS ? errno : 0
+    _ = writeAll(2, Array(out.stderr.utf8))
+    if failed != 0 || syncFailed != 0 {
+        let reason = String(cString: strerror(failed != 0 ? failed : syncFailed))
+        _ = writeAll(2, Array("lvsc: cannot write standard output: \(reason)\n".utf8))
+        exit(2)
+    }
     exit(out.exitCode.rawValue)
 }
 
@@ -182,6 +209,13 @@ struct EmitRCFinal: ParsableCommand {
 
     @Flag(name: .customLong("legacy-hidden"), help: "The seed's 2004 'hidden' sysctls instead of arp_ignore/arp_announce (warns)")
     var legacyHidden = false
+
+    func validate() throws {
+        // The path is written into root's boot script: an absolute path of printable bytes.
+        if !configPath.hasPrefix("/") || configPath.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            throw ValidationError("--config-path must be an absolute path without control characters")
+        }
+    }
 
     func run() throws {
         var o = EmitRCFinalCommand.Options()

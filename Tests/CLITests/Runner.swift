@@ -2,7 +2,13 @@ import Foundation
 import XCTest
 
 /// What one run of a command printed and how it exited.
-struct LVSCRun { var stdout: String; var stderr: String; var status: Int32 }
+struct LVSCRun {
+    var stdout: String
+    var stderr: String
+    var status: Int32
+    /// Standard output exactly as written (stdout decodes invalid UTF-8 as U+FFFD).
+    var stdoutBytes: [UInt8] = []
+}
 
 private final class BundleLocator {}
 
@@ -45,8 +51,10 @@ func runProcess(_ executable: URL, _ args: [String], in dir: URL, stdin: Data? =
         XCTFail("timed out after \(Int(timeout)) s: \(executable.path) \(args.joined(separator: " "))")
     }
     p.waitUntilExit()
-    return LVSCRun(stdout: String(decoding: try Data(contentsOf: paths[1]), as: UTF8.self),
-                   stderr: String(decoding: try Data(contentsOf: paths[2]), as: UTF8.self), status: p.terminationStatus)
+    let out = try Data(contentsOf: paths[1])
+    return LVSCRun(stdout: String(decoding: out, as: UTF8.self),
+                   stderr: String(decoding: try Data(contentsOf: paths[2]), as: UTF8.self), status: p.terminationStatus,
+                   stdoutBytes: [UInt8](out))
 }
 
 /// Runs lvsc from the repository root.

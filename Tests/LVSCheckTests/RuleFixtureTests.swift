@@ -102,7 +102,7 @@ final class RuleFixtureTests: XCTestCase {
         for rule in RuleCatalog.all {
             let out = ExplainCommand.run(rule.id)
             XCTAssertEqual(out.exitCode, .clean)
-            XCTAssertTrue(out.stdout.hasPrefix(rule.id), rule.id)
+            XCTAssertTrue(out.stdout.string.hasPrefix(rule.id), rule.id)
             XCTAssertGreaterThan(rule.explanation.count, 80, "explanation of \(rule.id) is too thin")
         }
         XCTAssertEqual(ExplainCommand.run("no-such-rule").exitCode, .usage)

@@ -6,7 +6,7 @@ ipvsadm -L -n -t 192.0.2.100:80 >/dev/null 2>&1 && ipvsadm -D -t 192.0.2.100:80
 ipvsadm -L -n -t 192.0.2.101:8080 >/dev/null 2>&1 && ipvsadm -D -t 192.0.2.101:8080
 ipvsadm -L -n -t 192.0.2.102:80 >/dev/null 2>&1 && ipvsadm -D -t 192.0.2.102:80
 ipvsadm -L -n -t 192.0.2.103:80 >/dev/null 2>&1 && ipvsadm -D -t 192.0.2.103:80
-ipvsadm -L -n -t [2001:db8::100]:443 >/dev/null 2>&1 && ipvsadm -D -t [2001:db8::100]:443
+ipvsadm -L -n -t '[2001:db8::100]:443' >/dev/null 2>&1 && ipvsadm -D -t '[2001:db8::100]:443'
 ipvsadm -L -n -f 5 >/dev/null 2>&1 && ipvsadm -D -f 5
 ipvsadm -A -t 192.0.2.100:80 -s wlc -p 600 -M 255.255.255.0
 ipvsadm -a -t 192.0.2.100:80 -r 192.0.2.21:80 -g -w 3
@@ -22,7 +22,7 @@ ipvsadm -A -t 192.0.2.103:80 -s wlc -p 600 -M 255.255.255.0
 ipvsadm -a -t 192.0.2.103:80 -r 192.0.2.21:80 -g -w 3
 ipvsadm -a -t 192.0.2.103:80 -r 192.0.2.22:80 -g -w 1 -x 1000
 ipvsadm -a -t 192.0.2.103:80 -r 198.51.100.31:80 -i -w 2 --tun-type ipip
-ipvsadm -A -t [2001:db8::100]:443 -s sh -b sh-fallback,sh-port
-ipvsadm -a -t [2001:db8::100]:443 -r [2001:db8::61]:443 -g -w 70000
+ipvsadm -A -t '[2001:db8::100]:443' -s sh -b sh-fallback,sh-port
+ipvsadm -a -t '[2001:db8::100]:443' -r '[2001:db8::61]:443' -g -w 70000
 ipvsadm -A -f 5 -s rr
 ipvsadm -a -f 5 -r 192.0.2.21:0 -g -w 1

@@ -1,0 +1,323 @@
+import Foundation
+import XCTest
+@testable import LVSCommands
+
+/// A scratch folder for one test, removed afterwards.
+final class Scratch {
+    let url: URL
+    var path: String { url.path }
+
+    init(_ name: String) throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("lvsc-\(name)-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func write(_ name: String, _ text: String) throws { try Data(text.utf8).write(to: url.appendingPathComponent(name)) }
+    func write(_ name: String, bytes: [UInt8]) throws { try Data(bytes).write(to: url.appendingPathComponent(name)) }
+    func read(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: url.appendingPathComponent(name))) }
+    func text(_ name: String) throws -> String { String(decoding: try read(name), as: UTF8.self) }
+    func file(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    /// lvsc run inside the folder.
+    func lvsc(_ args: [String], stdin: Data? = nil) throws -> LVSCRun {
+        try runProcess(lvscBinary, args, in: url, stdin: stdin, env: ["NO_COLOR": "1"])
+    }
+
+    func shell(_ script: String) throws -> LVSCRun { try sh(script, in: url) }
+}
+
+/// Classes of hostile input from issue 15: each test fails on the code before the fix.
+final class HostileInputTests: XCTestCase {
+    static let lvs01 = try! String(contentsOf: repositoryRoot.appendingPathComponent("Fixtures/archive/lvs01.conf"), encoding: .utf8)
+    static let lvs02 = try! String(contentsOf: repositoryRoot.appendingPathComponent("Fixtures/archive/lvs02.conf"), encoding: .utf8)
+
+    /// A small documentation-range cluster: a VRRP pair, a standalone director, DR real servers.
+    func cluster(_ s: Scratch, iface: String = "eth0", realIface: String = "eth0", id: String? = nil, pe: String? = nil) throws {
+        let vs = """
+            virtual_server 192.0.2.100 80 {
+                delay_loop 10
+                lb_algo rr
+                lb_kind DR
+                protocol TCP
+                \(pe.map { "persistence_timeout 60\n    persistence_engine \"\($0)\"" } ?? "")
+                real_server 192.0.2.21 80 {
+                    weight 1
+                }
+            }
+
+            """
+        try s.write("lvs01.conf", """
+            vrrp_instance VI_1 {
+                state MASTER
+                interface eth0
+                virtual_router_id 51
+                priority 150
+                virtual_ipaddress {
+                    192.0.2.100/24
+                }
+            }
+            """ + "\n" + vs)
+        try s.write("lvs02.conf", """
+            vrrp_instance VI_1 {
+                state BACKUP
+                interface eth0
+                virtual_router_id 51
+                priority 100
+                virtual_ipaddress {
+                    192.0.2.100/24
+                }
+            }
+            """ + "\n" + vs)
+        try s.write("solo.conf", vs.replacingOccurrences(of: "192.0.2.100", with: "192.0.2.110"))
+        try s.write("cluster.txt", """
+            lvs01 02:00:00:00:00:01 LVS LVS01 lvs 192.0.2.11 conf=lvs01.conf,iface=eth0,net=192.0.2.0/24\(id.map { ",id=\($0)" } ?? "")
+            lvs02 02:00:00:00:00:02 LVS LVS02 lvs 192.0.2.12 conf=lvs02.conf,iface=eth0,net=192.0.2.0/24
+            solo  02:00:00:00:00:03 LVS SOLO  lvs 192.0.2.13 conf=solo.conf,iface=\(iface),net=192.0.2.0/24
+            web1  02:00:00:00:00:21 WEB WEB1  www 192.0.2.21 iface=\(realIface)
+            www   00:00:00:00:00:00 LB  WWW   www 192.0.2.100 -
+            www2  00:00:00:00:00:00 LB  WWW2  www 192.0.2.110 -
+
+            """)
+    }
+
+    /// Runs a script with stand-ins for every command a block calls (each records its argv, one
+    /// word a line, and succeeds) and a `reboot` that must never run. Returns the records.
+    func runWithStubs(_ s: Scratch, _ script: String) throws -> (calls: [[String]], status: Int32, rebooted: Bool) {
+        let bin = s.url.appendingPathComponent("stub-bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        for name in ["ip", "sysctl", "ipvsadm", "modprobe", "keepalived", "lvsc", "reboot", "touch"] {
+            let stub = bin.appendingPathComponent(name)
+            try Data("#!/bin/sh\n{ echo \"== \(name)\"; for a in \"$@\"; do printf '%s\\n' \"$a\"; done; } >> \"$STUB_LOG\"\n\(name == "reboot" || name == "touch" ? "echo x > \"$STUB_LOG.reboot\"\n" : "")exit 0\n".utf8).write(to: stub)
+            chmod(stub.path, 0o755)
+        }
+        try s.write("script.sh", script.replacingOccurrences(of: "/usr/sbin/keepalived", with: "keepalived"))
+        let log = s.file("stub.log")
+        unlink(log)
+        unlink(log + ".reboot")
+        let r = try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-e", s.file("script.sh")], in: s.url,
+                               env: ["PATH": bin.path, "STUB_LOG": log])
+        var calls: [[String]] = []
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("== ") { calls.append([String(line.dropFirst(3))]) } else if !calls.isEmpty, !line.isEmpty || true { calls[calls.count - 1].append(String(line)) }
+        }
+        calls = calls.map { c in c.last == "" ? Array(c.dropLast()) : c }
+        return (calls, r.status, FileManager.default.fileExists(atPath: log + ".reboot"))
+    }
+
+    // MARK: 1. shell injection
+
+    func testInjectedInventoryValuesAreRefusedAndQuotedEvenWhenForced() throws {
+        let s = try Scratch("inject")
+        try cluster(s, iface: "eth0;reboot", realIface: "eth0$(reboot)", id: "a`reboot`")
+        let lint = try s.lvsc(["lint"])
+        XCTAssertEqual(lint.status, 1)
+        XCTAssertEqual(lint.stdout.components(separatedBy: "[inventory-bad-value]").count - 1, 3, lint.stdout)
+        // Refused without --force.
+        XCTAssertEqual(try s.lvsc(["emit", "rc-final", "--host", "solo"]).status, 1)
+        // Forced: every value reaches its command as one word, and nothing else runs.
+        for host in ["solo", "web1", "lvs01"] {
+            let r = try s.lvsc(["emit", "rc-final", "--host", host, "--force"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let run = try runWithStubs(s, r.stdout)
+            XCTAssertEqual(run.status, 0, "\(host): \(r.stdout)")
+            XCTAssertFalse(run.rebooted, "\(host)'s block ran an injected command:\n\(r.stdout)")
+            switch host {
+            case "solo":
+                XCTAssertTrue(run.calls.contains(["ip", "addr", "replace", "192.0.2.110/24", "dev", "eth0;reboot"]), "\(run.calls)")
+            case "web1":
+                XCTAssertTrue(run.calls.contains(["sysctl", "-w", "net.ipv4.conf.eth0$(reboot).arp_ignore=1"]), "\(run.calls)")
+                XCTAssertTrue(run.calls.contains(["ip", "route", "add", "224.0.0.0/4", "dev", "eth0$(reboot)"]), "\(run.calls)")
+            default:
+                XCTAssertTrue(run.calls.contains(["keepalived", "-f", "/specials/keepalived.conf", "-i", "a`reboot`"]), "\(run.calls)")
+            }
+        }
+    }
+
+    func testConfigValuesAndOptionsReachScriptsAsOneWord() throws {
+        let s = try Scratch("inject-config")
+        try cluster(s, pe: "sip;reboot")
+        let lint = try s.lvsc(["lint"])
+        XCTAssertTrue(lint.stdout.contains("[persistence-engine]"), lint.stdout)
+        let script = try s.lvsc(["emit", "ipvsadm", "--host", "solo", "--style", "commands", "--force"])
+        XCTAssertEqual(script.status, 0, script.stderr)
+        let run = try runWithStubs(s, script.stdout)
+        XCTAssertFalse(run.rebooted, script.stdout)
+        XCTAssertTrue(run.calls.contains { $0.starts(with: ["ipvsadm", "-A", "-t", "192.0.2.110:80", "-s", "rr", "-p", "60", "--pe", "sip;reboot"]) }, "\(run.calls)")
+        // --config-path goes into the director's block: an absolute path, quoted.
+        try cluster(s)
+        XCTAssertEqual(try s.lvsc(["emit", "rc-final", "--host", "lvs01", "--config-path", "x;reboot"]).status, 2)
+        let path = "/etc/keep alived/it's.conf"
+        let block = try s.lvsc(["emit", "rc-final", "--host", "lvs01", "--config-path", path])
+        XCTAssertEqual(block.status, 0, block.stderr)
+        let ran = try runWithStubs(s, block.stdout)
+        XCTAssertTrue(ran.calls.contains(["keepalived", "-f", path]), "\(ran.calls)")
+        // A path with a newline cannot end the header comment and start a command.
+        try FileManager.default.createDirectory(at: s.url.appendingPathComponent("a\nreboot"), withIntermediateDirectories: true)
+        for f in ["cluster.txt", "lvs01.conf", "lvs02.conf", "solo.conf"] {
+            try FileManager.default.copyItem(atPath: s.file(f), toPath: s.file("a\nreboot/\(f)"))
+        }
+        let odd = try s.lvsc(["emit", "rc-final", "--host", "web1", "--inventory", "a\nreboot/cluster.txt"])
+        XCTAssertEqual(odd.status, 0, odd.stderr)
+        XCTAssertFalse(try runWithStubs(s, odd.stdout).rebooted, odd.stdout)
+    }
+
+    // MARK: 3 (bytes). output is the bytes that were read
+
+    func testOutputKeepsEveryByte() throws {
+        let s = try Scratch("bytes")
+        // A Latin-1 password (on both directors, so they agree) and a NUL in lvs01's comment.
+        func latin1(_ text: String) throws -> [UInt8] {
+            var b = Array(text.utf8)
+            let at = try XCTUnwrap(b.firstRange(of: Array("auth_pass 1414".utf8)))
+            b.replaceSubrange(at, with: Array("auth_pass ".utf8) + [0x31, 0x34, 0xE9, 0x31])
+            return b
+        }
+        try s.write("lvs01.conf", bytes: try latin1(Self.lvs01) + Array("# trailing \u{0} comment with a NUL\n".utf8))
+        try s.write("lvs02.conf", bytes: try latin1(Self.lvs02))
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("Fixtures/archive/cluster.txt"), to: s.url.appendingPathComponent("cluster.txt"))
+        let fmt = try s.lvsc(["fmt", "lvs01.conf"])
+        XCTAssertEqual(fmt.status, 0, fmt.stderr)
+        XCTAssertNotNil(fmt.stdoutBytes.firstRange(of: [0x31, 0x34, 0xE9, 0x31]), "fmt changed the Latin-1 byte")
+        XCTAssertNotNil(fmt.stdoutBytes.firstRange(of: Array("# trailing \u{0} comment with a NUL\n".utf8)), "fmt cut the output at the NUL")
+        let backup = try s.lvsc(["emit", "keepalived", "--host", "lvs02"])
+        XCTAssertEqual(backup.status, 0, backup.stderr)
+        XCTAssertNotNil(backup.stdoutBytes.firstRange(of: Array("auth_pass ".utf8) + [0x31, 0x34, 0xE9, 0x31]), "the backup's password changed")
+        // The operator's own Latin-1 lines around the block stay as they were.
+        let own: [UInt8] = Array("#!/bin/sh\n# caf".utf8) + [0xE9] + Array("\nexit 0\n".utf8)
+        try s.write("rc.final", bytes: own)
+        XCTAssertEqual(try s.lvsc(["emit", "rc-final", "--host", "www1", "--update", "rc.final"]).status, 0)
+        let after = try s.read("rc.final")
+        XCTAssertTrue(after.starts(with: Array("#!/bin/sh\n# caf".utf8) + [0xE9, 0x0A]), String(decoding: after, as: UTF8.self))
+    }
+
+    // MARK: 4. write failures
+
+    func testAFullDiskIsExitTwo() throws {
+        let s = try Scratch("full")
+        try cluster(s)
+        for args in ["emit ipvsadm --host solo", "lint --format json", "fmt lvs01.conf", "emit rc-final --host web1"] {
+            let r = try s.shell("'\(lvscBinary.path)' \(args) > /dev/full")
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("cannot write standard output: No space left on device"), "\(args): \(r.stderr)")
+        }
+    }
+
+    // MARK: 5. replacing files
+
+    func testReplacingFilesIsSafe() throws {
+        let s = try Scratch("replace")
+        try cluster(s)
+        try s.write("victim", "precious\n")
+        // A link planted at the old predictable temporary name is never followed.
+        try s.write("rc.local", "#!/bin/sh\n")
+        chmod(s.file("rc.local"), 0o750)
+        chown(s.file("rc.local"), 65534, 65534)
+        try FileManager.default.createSymbolicLink(atPath: s.file("rc.local.lvsc-tmp"), withDestinationPath: s.file("victim"))
+        let r = try s.lvsc(["emit", "rc-final", "--host", "web1", "--update", "rc.local"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try s.text("victim"), "precious\n")
+        var st = stat()
+        XCTAssertEqual(stat(s.file("rc.local"), &st), 0)
+        XCTAssertEqual(st.st_mode & 0o7777, 0o750, "rc.local lost its mode")
+        XCTAssertEqual(st.st_uid, 65534, "rc.local lost its owner")
+        XCTAssertTrue(try s.text("rc.local").contains("# BEGIN lvsc"))
+        // No temporary file is left behind.
+        let left = try FileManager.default.contentsOfDirectory(atPath: s.path).filter { $0.contains("lvsc-") && $0 != "rc.local.lvsc-tmp" }
+        XCTAssertEqual(left, [])
+        // A link, a FIFO, a read-only file: refused, untouched.
+        try FileManager.default.createSymbolicLink(atPath: s.file("link"), withDestinationPath: s.file("victim"))
+        mkfifo(s.file("fifo"), 0o644)
+        try s.write("ro", "#!/bin/sh\n")
+        chmod(s.file("ro"), 0o444)
+        for (target, why) in [("link", "symbolic link"), ("fifo", "not a regular file"), ("ro", "read-only")] {
+            for args in [["emit", "rc-final", "--host", "web1", "--update", target], ["fmt", "--write", target]] {
+                let r = try s.lvsc(args)
+                XCTAssertEqual(r.status, 2, "\(args)")
+                XCTAssertTrue(r.stderr.contains(why), "\(args): \(r.stderr)")
+            }
+        }
+        XCTAssertEqual(try s.text("victim"), "precious\n")
+        XCTAssertEqual(try s.text("ro"), "#!/bin/sh\n")
+        // --all --out never writes through a link in the folder.
+        try FileManager.default.createDirectory(at: s.url.appendingPathComponent("out"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: s.file("out/web1.rc.final"), withDestinationPath: s.file("victim"))
+        let all = try s.lvsc(["emit", "rc-final", "--all", "--out", "out"])
+        XCTAssertEqual(all.status, 2, all.stderr)
+        XCTAssertTrue(all.stderr.contains("symbolic link"), all.stderr)
+        XCTAssertEqual(try s.text("victim"), "precious\n")
+    }
+
+    func testAFileChangedSinceItWasReadIsNotOverwritten() throws {
+        let s = try Scratch("race")
+        try s.write("f", "one\n")
+        guard case .success(let snap?) = SafeFiles.readForReplace(s.file("f")) else { return XCTFail("not read") }
+        usleep(20_000)
+        try s.write("f", "someone else's edit\n")
+        guard case .failure(let e) = SafeFiles.replace(s.file("f"), with: Array("mine\n".utf8), snapshot: snap) else { return XCTFail("overwrote") }
+        XCTAssertTrue(e.message.contains("changed since lvsc read it"), e.message)
+        XCTAssertEqual(try s.text("f"), "someone else's edit\n")
+        // A new file that appears between the look and the write is not replaced either.
+        guard case .failure = SafeFiles.replace(s.file("f"), with: Array("mine\n".utf8), snapshot: nil) else { return XCTFail("replaced") }
+        XCTAssertEqual(try s.text("f"), "someone else's edit\n")
+    }
+
+    func testApplyCacheLockDoesNotFollowLinks() throws {
+        let s = try Scratch("cache-lock")
+        try s.write("victim", "precious\n")
+        try FileManager.default.createSymbolicLink(atPath: s.file("cache.lock"), withDestinationPath: s.file("victim"))
+        XCTAssertThrowsError(try ApplyCacheFile(path: s.file("cache"), host: "h"))
+        XCTAssertEqual(try s.text("victim"), "precious\n")
+    }
+
+    // MARK: 7. unbounded reads
+
+    func testDevicesAreRefusedAndFIFOsDoNotBlock() throws {
+        let s = try Scratch("devices")
+        try cluster(s)
+        let zero = try s.lvsc(["lint", "/dev/zero"])
+        XCTAssertEqual(zero.status, 2)
+        XCTAssertTrue(zero.stderr.contains("is a device"), zero.stderr)
+        XCTAssertEqual(try s.lvsc(["plan", "--host", "solo", "--state", "/dev/zero"]).status, 2)
+        XCTAssertEqual(try s.lvsc(["fmt", "/dev/urandom"]).status, 2)
+        // A conf= that is a FIFO nobody writes to: refused at once, not read forever.
+        mkfifo(s.file("fifo.conf"), 0o644)
+        try s.write("cluster.txt", "lvs01 02:00:00:00:00:01 LVS LVS01 lvs 192.0.2.11 conf=fifo.conf,iface=eth0,net=192.0.2.0/24\n")
+        let start = Date()
+        let r = try s.lvsc(["lint"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 20)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stdout.contains("FIFO"), r.stdout)
+    }
+
+    // MARK: 8. rc.final markers
+
+    func testUpdateMarkersThatCannotBeTrustedAreRefused() throws {
+        let s = try Scratch("markers")
+        try cluster(s)
+        let cluster = s.url.lastPathComponent
+        let begin = "# BEGIN lvsc \(cluster)/web1", end = "# END lvsc \(cluster)/web1"
+        // BEGIN without END: exit 2, the file untouched.
+        try s.write("rc1", "#!/bin/sh\n\(begin)\nold\nexit 0\n")
+        XCTAssertEqual(try s.lvsc(["emit", "rc-final", "--host", "web1", "--update", "rc1"]).status, 2)
+        XCTAssertEqual(try s.text("rc1"), "#!/bin/sh\n\(begin)\nold\nexit 0\n")
+        // CRLF markers: the block is replaced, not added again, and the file stays CRLF.
+        try s.write("rc2", "#!/bin/sh\r\n\(begin)\r\nold\r\n\(end)\r\nexit 0\r\n")
+        XCTAssertEqual(try s.lvsc(["emit", "rc-final", "--host", "web1", "--update", "rc2"]).status, 0)
+        let crlf = try s.text("rc2")
+        XCTAssertEqual(crlf.components(separatedBy: begin).count, 2, crlf)
+        XCTAssertFalse(crlf.contains("old"), crlf)
+        XCTAssertTrue(crlf.hasSuffix("\(end)\r\nexit 0\r\n"), crlf)
+        // A new block goes before the closing `exit 0`, where it runs.
+        try s.write("rc3", "#!/bin/sh\necho up\nexit 0\n")
+        XCTAssertEqual(try s.lvsc(["emit", "rc-final", "--host", "web1", "--update", "rc3"]).status, 0)
+        let added = try s.text("rc3")
+        XCTAssertTrue(added.hasPrefix("#!/bin/sh\necho up\n\(begin)\n"), added)
+        XCTAssertTrue(added.hasSuffix("\(end)\nexit 0\n"), added)
+        // And twice is once.
+        XCTAssertEqual(try s.lvsc(["emit", "rc-final", "--host", "web1", "--update", "rc3"]).status, 0)
+        XCTAssertEqual(try s.text("rc3"), added)
+    }
+}
