@@ -35,6 +35,8 @@ public struct ParseResult: Sendable {
 /// Reads keepalived.conf the way keepalived's `read_line` does, byte by byte: comments,
 /// `@id` lines, `$NAME=` definitions and expansion, `~SEQ`/`~LST`, `include`, braces.
 public final class ConfigParser {
+    /// How deep blocks may nest before lvsc calls the file broken (keepalived's own nest 4 deep).
+    public static let maxNesting = 64
     let sources: SourceManager
     let options: ParseOptions
     var tree = BlockTree()
@@ -281,6 +283,7 @@ public final class ConfigParser {
                     tree.nodes[Int(candidate)].openBraceIndex = Int32(tree.spans.count - 1)
                     stack.append(candidate)
                     candidate = -1
+                    checkNesting(sp)
                 } else {
                     strayOpenBrace(sp, TextRef(buffer: fid, offset: UInt32(t.start), length: 1))
                 }
@@ -663,7 +666,10 @@ public final class ConfigParser {
         while step > 0 ? x <= end : x >= end {
             setVar(p[0], hex ? String(x, radix: 16) : String(x), rest)
             if !emitGenerated(rest, depth: depth) { return }
-            x += step
+            // The last value may sit next to Int.max: stop instead of overflowing past it.
+            let (next, overflow) = x.addingReportingOverflow(step)
+            if overflow { return }
+            x = next
         }
     }
 

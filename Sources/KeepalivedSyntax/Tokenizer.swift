@@ -107,6 +107,7 @@ extension ConfigParser {
             tree.nodes[Int(candidate)].openBraceIndex = Int32(tree.spans.count - 1)
             stack.append(candidate)
             candidate = -1
+            checkNesting(s)
             return
         }
         addToken(l, at, at + 1, spanFrom: at, spanTo: at + 1, quoted: false)
@@ -126,6 +127,17 @@ extension ConfigParser {
         attach(index)
         stack.append(index)
         candidate = -1
+        checkNesting(s)
+    }
+
+    /// keepalived's deepest blocks are four levels down (a checker in a real server in a
+    /// virtual server); hundreds of levels are hostile input, and every later stage (the
+    /// formatter's indentation, renderers) would pay for each level on each line.
+    func checkNesting(_ s: SourceSpan) {
+        if stack.count == ConfigParser.maxNesting + 1 {
+            diags.add("syntax", .error, "blocks nest more than \(ConfigParser.maxNesting) levels deep here; keepalived's own blocks nest at most 4 levels",
+                      at: s, hint: "a '}' is probably missing above")
+        }
     }
 
     func closeBrace(_ s: SourceSpan) {

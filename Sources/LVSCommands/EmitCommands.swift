@@ -243,7 +243,15 @@ public enum FormatCommand {
                 if out.exitCode == .clean { out.exitCode = .findings }
                 continue
             }
-            let formatted = KeepalivedFormatter.format(bytes)
+            let formatted: [UInt8]
+            switch KeepalivedFormatter.formatPreservingModel(bytes, path: path == "-" ? "<stdin>" : path) {
+            case .success(let f): formatted = f
+            case .failure(let refusal):
+                out.stderr += "lvsc: \(Shown.path(path)): \(refusal.message)\n"
+                if out.exitCode == .clean { out.exitCode = .findings }
+                if mode == .print { out.stdout += bytes }
+                continue
+            }
             switch mode {
             case .print:
                 out.stdout += formatted

@@ -35,22 +35,22 @@ public enum KeepalivedFormatter {
                 continue
             }
             let (code, comment) = splitComment(content)
+            // Lines the preprocessor rewrites before keepalived sees their words ($NAME, @id,
+            // ~SEQ, include with its brace globs) keep their text; only the indentation changes.
+            if isPreprocessed(code) {
+                flushBlank(&out, &blankPending)
+                let (opens, closes, leadingCloses) = braceCounts(code)
+                indent(&out, max(0, depth - leadingCloses))
+                out += content; out.append(0x0A)
+                depth = max(0, depth + opens - closes)
+                continue
+            }
             let words = tokenize(code)
             if words.isEmpty {
                 // A full-line comment: at the indentation of what follows, or of a closing brace.
                 flushBlank(&out, &blankPending)
                 indent(&out, depth)
                 out += comment!; out.append(0x0A)
-                continue
-            }
-            // Generator lines stay one line: ~SEQ repeats exactly that line.
-            if words[0].first == UInt8(ascii: "~") {
-                flushBlank(&out, &blankPending)
-                let opens = words.filter { $0 == [0x7B] }.count, closes = words.filter { $0 == [0x7D] }.count
-                indent(&out, depth)
-                out += join(words)
-                appendComment(&out, comment)
-                depth = max(0, depth + opens - closes)
                 continue
             }
             var pieces: [[[UInt8]]] = []
@@ -66,6 +66,16 @@ public enum KeepalivedFormatter {
                 }
             }
             if !current.isEmpty { pieces.append(current) }
+            // A piece that would start a line of its own must not become a directive there:
+            // `global_defs { include x` is a word of global_defs, not an include.
+            if pieces.dropFirst().contains(where: { isDirectiveStart($0[0]) }) {
+                flushBlank(&out, &blankPending)
+                let (opens, closes, leadingCloses) = braceCounts(code)
+                indent(&out, max(0, depth - leadingCloses))
+                out += content; out.append(0x0A)
+                depth = max(0, depth + opens - closes)
+                continue
+            }
             for (k, piece) in pieces.enumerated() {
                 if piece == [[0x7D]] {
                     depth = max(0, depth - 1)
@@ -81,6 +91,46 @@ public enum KeepalivedFormatter {
             if pieces.last?.last == [0x7B] { blankPending = false }
         }
         return out
+    }
+
+    /// A line keepalived's preprocessor changes before splitting it into words.
+    static func isPreprocessed(_ code: [UInt8]) -> Bool {
+        guard let first = code.first else { return false }
+        if first == UInt8(ascii: "@") || first == UInt8(ascii: "~") { return true }
+        if code.contains(UInt8(ascii: "$")) { return true }
+        return isIncludeWord(code.prefix { !isBlank($0) })
+    }
+
+    /// A word that means something special at the start of a line.
+    static func isDirectiveStart(_ w: [UInt8]) -> Bool {
+        guard let first = w.first else { return false }
+        return first == UInt8(ascii: "@") || first == UInt8(ascii: "~") || first == UInt8(ascii: "$") || isIncludeWord(w[...])
+    }
+
+    static func isIncludeWord(_ w: ArraySlice<UInt8>) -> Bool {
+        let inc = Array("include".utf8)
+        guard w.starts(with: inc) else { return false }
+        let rest = w.dropFirst(inc.count)
+        return rest.isEmpty || (rest.count == 1 && "rmwba".utf8.contains(rest.first!))
+    }
+
+    /// Braces outside quotes and `${…}`: those opened, those closed, and the closes before the
+    /// first word (which the line's own indentation should already reflect).
+    static func braceCounts(_ code: [UInt8]) -> (Int, Int, Int) {
+        var opens = 0, closes = 0, leading = 0
+        var inQuote = false, inRef = 0, seenWord = false
+        var i = 0
+        while i < code.count {
+            let c = code[i]
+            if c == UInt8(ascii: "\""), inRef == 0 { inQuote.toggle(); seenWord = true }
+            else if !inQuote, c == UInt8(ascii: "$"), i + 1 < code.count, code[i + 1] == UInt8(ascii: "{") { inRef += 1; i += 1; seenWord = true }
+            else if !inQuote, inRef > 0, c == UInt8(ascii: "}") { inRef -= 1 }
+            else if !inQuote, inRef == 0, c == UInt8(ascii: "{") { opens += 1; seenWord = true }
+            else if !inQuote, inRef == 0, c == UInt8(ascii: "}") { closes += 1; if !seenWord { leading += 1 } }
+            else if !isBlank(c) { seenWord = true }
+            i += 1
+        }
+        return (opens, closes, leading)
     }
 
     static func split(_ b: [UInt8]) -> [[UInt8]] {
@@ -170,8 +220,10 @@ public enum KeepalivedFormatter {
         return out
     }
 
+    /// Four spaces a level; past the parser's nesting limit (where the file is refused anyway)
+    /// the indentation stops growing, so a hostile file cannot make output quadratic.
     static func indent(_ out: inout [UInt8], _ depth: Int) {
-        out += [UInt8](repeating: 0x20, count: 4 * depth)
+        out += [UInt8](repeating: 0x20, count: 4 * min(depth, 64))
     }
 
     static func appendComment(_ out: inout [UInt8], _ comment: [UInt8]?) {

@@ -20,6 +20,14 @@ public enum FrontEnd {
         return first.1.map { parseOnce(file: file, sources: sources, configID: $0).0 }
     }
 
+    /// The file read with no config id and with each id it names (`ids` when given, else those
+    /// the file names): every way keepalived can read it.
+    public static func readEveryVariant(file: SourceFile, sources: SourceManager, ids: [String]? = nil) -> (variants: [ConfigVariant], ids: [String]) {
+        let (none, named) = parseOnce(file: file, sources: sources, configID: nil)
+        let all = ids ?? named
+        return ([none] + all.map { parseOnce(file: file, sources: sources, configID: $0).0 }, all)
+    }
+
     /// Files from this size on are lowered on a second thread while the parser reads on.
     public static let pipelineThreshold = 1 << 20
 

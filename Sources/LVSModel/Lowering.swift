@@ -148,7 +148,13 @@ public struct Lowering {
         switch spec.type {
         case .int, .uint, .port:
             guard let v = NumberParser.integer(bytes) else {
-                diags.add("value-range", .error, "'\(text(t))' is not a whole number (\(spec.name))", at: span(t))
+                let digits = bytes.drop { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") }
+                if !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                    let range = spec.min.flatMap { lo in spec.max.map { " (\(spec.name) takes \(NumberParser.format(lo))..\(NumberParser.format($0)))" } } ?? ""
+                    diags.add("value-range", .error, "\(shown(t)) is too large a number for \(spec.name)\(range)", at: span(t))
+                } else {
+                    diags.add("value-range", .error, "'\(shown(t))' is not a whole number (\(spec.name))", at: span(t))
+                }
                 return
             }
             checkRange(Double(v), t, spec)
@@ -233,6 +239,21 @@ public struct Lowering {
     }
 }
 
+extension String {
+    /// A large finite Double in plain digits (no exponent), as keepalived's %f would print it.
+    init(format0 d: Double) {
+        var digits: [UInt8] = []
+        var x = abs(d).rounded()
+        while x >= 1 {
+            let q = (x / 10).rounded(.down)
+            digits.append(UInt8(x - q * 10) + 0x30)
+            x = q
+        }
+        if digits.isEmpty { digits = [0x30] }
+        self = (d < 0 ? "-" : "") + String(decoding: digits.reversed(), as: UTF8.self)
+    }
+}
+
 /// Number and boolean syntax as keepalived reads it, straight from bytes.
 public enum NumberParser {
     /// Optional sign and decimal digits only (keepalived's strtol with base 10 and full consumption).
@@ -246,12 +267,13 @@ public enum NumberParser {
             c = d
         }
         var v = 0
-        var digits = 0
         while true {
             guard c >= 0x30 && c <= 0x39 else { return nil }
-            if digits > 18 { return nil }
-            v = v * 10 + Int(c - 0x30)
-            digits += 1
+            // Checked arithmetic: a 20-digit number is "not a whole number lvsc can read", not a trap.
+            let (times10, o1) = v.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(Int(c - 0x30))
+            if o1 || o2 { return nil }
+            v = sum
             guard let d = it.next() else { break }
             c = d
         }
@@ -287,7 +309,10 @@ public enum NumberParser {
 
     /// Plain decimal notation (no exponent), at most 6 fractional digits, as keepalived prints.
     public static func format(_ d: Double) -> String {
+        if !d.isFinite { return String(d) }
         if d == d.rounded() && abs(d) < 1e18 { return String(Int(d)) }
+        // Beyond 2^63 microseconds no fraction is left to print (and Int would trap).
+        if abs(d) >= 9e12 { return String(format0: d) }
         let micros = Int((abs(d) * 1_000_000).rounded())
         var frac = String(micros % 1_000_000)
         frac = String(repeating: "0", count: 6 - frac.count) + frac

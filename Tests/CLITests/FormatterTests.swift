@@ -5,11 +5,9 @@ import XCTest
 /// `lvsc fmt` over every fixture and the corpus: idempotent, and the output reads to the same
 /// model as the input.
 final class FormatterTests: XCTestCase {
-    func model(_ path: String, _ bytes: [UInt8]) -> String {
-        let sources = SourceManager()
-        let file = sources.add(path: path, bytes: bytes)
-        let json = ModelJSON(sources: sources, includeLocations: false)
-        return FrontEnd.read(file: file, sources: sources, configID: nil).map { json.config($0.config).rendered() }.joined(separator: "\n")
+    /// The model under no config id and under every id the original names.
+    func model(_ path: String, _ bytes: [UInt8], ids: [String]? = nil) -> [String] {
+        KeepalivedFormatter.readings(bytes, path: path, ids: ids).models
     }
 
     func check(_ path: String) throws -> Bool {
@@ -19,7 +17,12 @@ final class FormatterTests: XCTestCase {
         if variants.contains(where: { $0.diagnostics.items.contains { $0.rule == "syntax" } }) { return false }
         let once = KeepalivedFormatter.format(bytes)
         XCTAssertEqual(KeepalivedFormatter.format(once), once, "fmt is not idempotent on \(path)")
-        XCTAssertEqual(model(path, once), model(path, bytes), "fmt changes the model of \(path)")
+        let ids = KeepalivedFormatter.readings(bytes, path: path, ids: nil).ids
+        XCTAssertEqual(model(path, once, ids: ids), model(path, bytes, ids: ids), "fmt changes the model of \(path)")
+        guard case .success(let checked) = KeepalivedFormatter.formatPreservingModel(bytes, path: path) else {
+            XCTFail("fmt refuses \(path)"); return true
+        }
+        XCTAssertEqual(checked, once)
         return true
     }
 
@@ -66,6 +69,58 @@ final class FormatterTests: XCTestCase {
         let once = KeepalivedFormatter.format(input)
         XCTAssertEqual(String(decoding: once, as: UTF8.self), "a \\\\\\ {\n    b x\\#y \\!z  # c\n}\n")
         XCTAssertEqual(KeepalivedFormatter.format(once), once)
+    }
+
+    /// Lines the preprocessor rewrites keep their text, so `${NAME}`, brace globs, one-line
+    /// `@id` blocks and words after `{` that would be directives at a line's start all read
+    /// the same after formatting, under every config id (the old formatter broke each).
+    func testPreprocessorLinesKeepTheirMeaning() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lvsc-fmt-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("vrrp_instance X {\n state MASTER\n}\n".utf8).write(to: dir.appendingPathComponent("x.conf"))
+        try Data("global_defs {\n router_id y\n}\n".utf8).write(to: dir.appendingPathComponent("y.conf"))
+        let input = """
+            $IFACE=eth0
+            $PRI=150
+            include {x,y}.conf
+            @lvs01 vrrp_instance A { state MASTER }
+            @^lvs01 vrrp_instance A { state BACKUP }
+            vrrp_instance B { interface ${IFACE}
+              priority ${PRI}
+            }
+            global_defs { $Z=1
+              router_id  r$Z
+            }
+            global_defs { include y.conf
+            }
+            global_defs { @lvs01 notification_email_from a@example.org
+            }
+
+            """
+        let path = dir.appendingPathComponent("t.conf").path
+        let bytes = Array(input.utf8)
+        let once = KeepalivedFormatter.format(bytes)
+        XCTAssertEqual(KeepalivedFormatter.format(once), once)
+        let ids = KeepalivedFormatter.readings(bytes, path: path, ids: nil).ids
+        XCTAssertEqual(ids, ["lvs01"])
+        XCTAssertEqual(model(path, once, ids: ids), model(path, bytes, ids: ids))
+        let text = String(decoding: once, as: UTF8.self)
+        for line in ["include {x,y}.conf", "@lvs01 vrrp_instance A { state MASTER }", "vrrp_instance B { interface ${IFACE}", "    priority ${PRI}", "global_defs { $Z=1"] {
+            XCTAssertTrue(text.contains(line + "\n"), "\(line) not kept:\n\(text)")
+        }
+        guard case .success = KeepalivedFormatter.formatPreservingModel(bytes, path: path) else { return XCTFail("refused") }
+    }
+
+    /// The guard itself: a formatting that changes the reading under one config id is refused.
+    func testAFormattingThatChangesTheModelIsRefused() {
+        let input = Array("@lvs01 global_defs { router_id a }\nglobal_defs {\n router_id b\n}\n".utf8)
+        let breaking: ([UInt8]) -> [UInt8] = { _ in Array("@lvs01 global_defs {\nrouter_id a\n}\nglobal_defs {\n router_id b\n}\n".utf8) }
+        guard case .failure(let r) = KeepalivedFormatter.formatPreservingModel(input, path: "t.conf", using: breaking) else {
+            return XCTFail("a changed model was accepted")
+        }
+        XCTAssertNil(r.configID, "without an id the split line's router_id now applies")
     }
 
     func testLayout() {

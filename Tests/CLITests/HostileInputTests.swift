@@ -164,6 +164,42 @@ final class HostileInputTests: XCTestCase {
         XCTAssertFalse(try runWithStubs(s, odd.stdout).rebooted, odd.stdout)
     }
 
+    // MARK: 2. traps on input
+
+    func testHugeNumbersAndGeneratorsEndInADiagnosticNotATrap() throws {
+        let s = try Scratch("traps")
+        let cases: [(String, String)] = [
+            ("vrrp_instance A {\n priority 99999999999999999999\n}\n", "too large a number for priority"),
+            ("vrrp_instance A {\n virtual_router_id -99999999999999999999999\n}\n", "too large a number"),
+            ("virtual_server 192.0.2.1 80 {\n delay_loop 123456789012345678901234567890\n}\n", "delay_loop"),
+            ("~SEQ(i, 9223372036854775806, 1, 9223372036854775807) global_defs { router_id r$i }\n", ""),
+            ("~SEQ(i, -9223372036854775807, -1, -9223372036854775808) global_defs { router_id r$i }\n", ""),
+            ("virtual_server fwmark 99999999999999999999999 {\n}\n", ""),
+        ]
+        for (text, message) in cases {
+            try s.write("t.conf", text)
+            for args in [["lint", "t.conf"], ["dump", "t.conf"], ["fmt", "t.conf"], ["emit", "ipvsadm", "-f", "t.conf", "--force"],
+                         ["emit", "keepalived", "-f", "t.conf", "--force"], ["plan", "-f", "t.conf", "--force"]] {
+                let r = try s.lvsc(args)
+                XCTAssertTrue([0, 1, 2].contains(r.status), "\(args) on \(text): status \(r.status)\n\(r.stderr)")
+            }
+            if !message.isEmpty {
+                XCTAssertTrue(try s.lvsc(["lint", "t.conf"]).stdout.contains(message), text)
+            }
+        }
+    }
+
+    func testKeepalivedFileForDirectorsWithoutVRRP() throws {
+        let s = try Scratch("no-vrrp")
+        try cluster(s)
+        let solo = try s.lvsc(["emit", "keepalived", "--host", "solo"])
+        XCTAssertEqual(solo.status, 0, solo.stderr)
+        XCTAssertTrue(solo.stdout.contains("virtual_server 192.0.2.110 80 {"), solo.stdout)
+        try s.write("empty.conf", "")
+        let empty = try s.lvsc(["emit", "keepalived", "-f", "empty.conf"])
+        XCTAssertEqual(empty.status, 0, empty.stderr)
+    }
+
     // MARK: 3 (bytes). output is the bytes that were read
 
     func testOutputKeepsEveryByte() throws {
