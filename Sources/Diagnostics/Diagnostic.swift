@@ -93,4 +93,16 @@ public struct DiagnosticBag: Sendable {
     }
 
     public var hasErrors: Bool { count(.error) > 0 }
+
+    /// The same findings with some removed or rewritten; what was dropped for the cap stays
+    /// counted, so a rewrite never hides an error.
+    public func rewritten(_ transform: (Diagnostic) -> Diagnostic?) -> DiagnosticBag {
+        var out = DiagnosticBag(limit: limit)
+        for d in items { if let t = transform(d) { out.add(t) } }
+        out.dropped = dropped
+        for s in Severity.allCases {
+            out.counts[s.rawValue] += counts[s.rawValue] - items.filter { $0.severity == s }.count
+        }
+        return out
+    }
 }

@@ -134,7 +134,7 @@ public struct GitHubRenderer {
             var props: [String] = []
             if let span = d.span {
                 let r = sources.resolve(span)
-                props += ["file=\(escapeProperty(r.path))", "line=\(r.line)", "col=\(r.column)",
+                props += ["file=\(escapeProperty(terminalSafe(r.path)))", "line=\(r.line)", "col=\(r.column)",
                           "endLine=\(r.endLine)", "endColumn=\(r.endColumn)"]
             }
             props.append("title=\(escapeProperty("lvsc " + d.rule))")
@@ -144,7 +144,7 @@ public struct GitHubRenderer {
                 let r = sources.resolve(rel.span)
                 msg += "\n\(r.path):\(r.line):\(r.column): \(rel.message)"
             }
-            out += "::\(command(d.severity)) \(props.joined(separator: ","))::\(escapeData(msg))\n"
+            out += "::\(command(d.severity)) \(props.joined(separator: ","))::\(escapeData(terminalSafe(msg)))\n"
         }
         return out
     }

@@ -66,6 +66,13 @@ public final class SourceManager: @unchecked Sendable {
 
     public subscript(id: Int) -> SourceFile { files[id] }
 
+    /// Files whose lines are never shown in excerpts: ones that are not keepalived
+    /// configurations at all (a key, /etc/shadow, an environment dump named by mistake or on
+    /// purpose), whose contents a lint log in CI must not repeat.
+    public private(set) var unquotable = Set<Int>()
+
+    public func markUnquotable(_ id: Int) { unquotable.insert(id) }
+
     public func resolve(_ span: SourceSpan) -> ResolvedRange {
         let file = files[Int(span.file)]
         let start = file.lineColumn(of: Int(span.offset))

@@ -26,16 +26,16 @@ public struct TextRenderer {
             var head = ""
             if let span = d.span {
                 let r = sources.resolve(span)
-                head = paint("\(r.path):\(r.line):\(r.column):", "1") + " "
+                head = paint("\(terminalSafe(r.path)):\(r.line):\(r.column):", "1") + " "
             } else {
                 head = paint("lvsc:", "1") + " "
             }
-            out += head + severityLabel(d.severity) + ": " + d.messageWithVariants + " [" + d.rule + "]\n"
+            out += head + severityLabel(d.severity) + ": " + terminalSafe(d.messageWithVariants) + " [" + d.rule + "]\n"
             if let span = d.span { out += excerpt(span) }
-            if let hint = d.hint { out += "  " + paint("hint:", "1;32") + " " + hint + "\n" }
+            if let hint = d.hint { out += "  " + paint("hint:", "1;32") + " " + terminalSafe(hint) + "\n" }
             for rel in d.related {
                 let r = sources.resolve(rel.span)
-                out += paint("\(r.path):\(r.line):\(r.column):", "1") + " " + severityLabel(.note) + ": " + rel.message + "\n"
+                out += paint("\(terminalSafe(r.path)):\(r.line):\(r.column):", "1") + " " + severityLabel(.note) + ": " + terminalSafe(rel.message) + "\n"
                 out += excerpt(rel.span)
             }
         }
@@ -44,6 +44,7 @@ public struct TextRenderer {
 
     /// The source line (tabs kept so the caret lines up) and a caret under the span.
     private func excerpt(_ span: SourceSpan) -> String {
+        if sources.unquotable.contains(Int(span.file)) { return "" }
         let file = sources[Int(span.file)]
         let r = sources.resolve(span)
         let lineBytes = file.lineText(r.line)
@@ -73,4 +74,20 @@ public struct TextRenderer {
         }
         return s
     }
+}
+
+/// Text from files (paths, values in messages) with control characters shown as `\xNN`, so a
+/// file name or value cannot send escape sequences to a terminal or split a log line.
+func terminalSafe(_ s: String) -> String {
+    guard s.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" || $0.value == 0x7F || ($0.value >= 0x80 && $0.value < 0xA0) }) else { return s }
+    var out = ""
+    for u in s.unicodeScalars {
+        if (u.value < 0x20 && u != "\n") || u.value == 0x7F || (u.value >= 0x80 && u.value < 0xA0) {
+            let h = String(u.value, radix: 16, uppercase: true)
+            out += "\\x" + (h.count == 1 ? "0" + h : h)
+        } else {
+            out.unicodeScalars.append(u)
+        }
+    }
+    return out
 }

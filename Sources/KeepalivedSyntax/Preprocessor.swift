@@ -30,6 +30,29 @@ public struct ParseResult: Sendable {
     public var conditionIDs: [String]
     /// File ids read, the main file first.
     public var files: [Int]
+    /// Every `${_ENV NAME}` expanded, so nothing lvsc prints shows the value it read.
+    public var environment: [EnvironmentUse] = []
+    /// Files holding a preprocessor directive (include, `$NAME=`, `@id`, `~SEQ`): keepalived
+    /// files even when they hold no keyword.
+    public var directiveFiles: Set<Int> = []
+}
+
+/// One `${_ENV NAME}` read from lvsc's environment: where, which variable, what it held.
+public struct EnvironmentUse: Sendable, Hashable {
+    public var span: SourceSpan
+    public var name: String
+    public var value: String
+
+    public init(span: SourceSpan, name: String, value: String) {
+        self.span = span
+        self.name = name
+        self.value = value
+    }
+
+    /// Whether a span takes anything from this expansion.
+    public func overlaps(_ other: SourceSpan) -> Bool {
+        other.file == span.file && other.offset < span.offset + max(span.length, 1) && span.offset < other.offset + max(other.length, 1)
+    }
 }
 
 /// Reads keepalived.conf the way keepalived's `read_line` does, byte by byte: comments,
@@ -54,6 +77,8 @@ public final class ConfigParser {
     var includeStack: [(realPath: String, dir: String)] = []
     var generated = 0
     var generatorOverflow = false
+    var environment: [EnvironmentUse] = []
+    var directiveFiles: Set<Int> = []
     var consumer: RootConsumer?
     var current: (file: UInt32, bytes: UnsafeBufferPointer<UInt8>)?
     /// Words and braces of the line being scanned by the fast path.
@@ -121,7 +146,8 @@ public final class ConfigParser {
         endStatement()
         closeUnclosedBlocks()
         flush()
-        return ParseResult(tree: tree, diagnostics: diags, conditionIDs: seenIDs, files: files)
+        return ParseResult(tree: tree, diagnostics: diags, conditionIDs: seenIDs, files: files, environment: environment,
+                           directiveFiles: directiveFiles)
     }
 
     /// Hands every complete top-level statement to the consumer and forgets them.
@@ -317,14 +343,17 @@ public final class ConfigParser {
             if line.isEmpty { return }
         }
         if line.text.first == UInt8(ascii: "$"), let (name, value) = definition(line) {
+            directiveFiles.insert(Int(line.file))
             define(name, value, line)
             return
         }
         if let strictness = includeKeyword(line.text) {
+            directiveFiles.insert(Int(line.file))
             include(line, strictness: strictness)
             return
         }
-        if line.text.first == UInt8(ascii: "~"), line.text.hasPrefix("~SEQ") || line.text.hasPrefix("~LST") {
+        if line.text.first == UInt8(ascii: "~"), line.text.hasPrefix("~SEQ(") || line.text.hasPrefix("~LST(") || line.text.hasPrefix("~SEQx(") {
+            directiveFiles.insert(Int(line.file))
             generate(line, depth: depth)
             return
         }
@@ -561,7 +590,13 @@ public final class ConfigParser {
             return literal(words.first.map { String(decoding: $0, as: UTF8.self) } ?? "0")
         case "_ENV":
             let key = String(decoding: params, as: UTF8.self)
-            return literal(getenv(key).map { String(cString: $0) } ?? "")
+            let value = getenv(key).map { String(cString: $0) } ?? ""
+            if !value.isEmpty {
+                var end = at + 1
+                while end < line.text.endIndex, line.text[end] != UInt8(ascii: "}") { end += 1 }
+                environment.append(EnvironmentUse(span: spanOf(line, at, min(end + 1, line.text.endIndex)), name: key, value: value))
+            }
+            return literal(value)
         default: return nil
         }
     }

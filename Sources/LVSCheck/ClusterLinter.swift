@@ -56,6 +56,8 @@ public struct ClusterLinter {
         // A file shared by two directors yields the same cluster finding once per director.
         var seen = Set<Diagnostic>()
         all = all.filter { seen.insert($0).inserted }
+        let environment = cluster.directors.flatMap { $0.variant?.environment ?? [] }
+        if !environment.isEmpty { all = all.map { $0.hidingEnvironment(environment) } }
         return ClusterLintResult(cluster: cluster, diagnostics: Linter(sources: sources).sorted(all),
                                  droppedErrors: droppedErrors, droppedWarnings: droppedWarnings, dropped: dropped)
     }

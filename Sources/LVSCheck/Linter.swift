@@ -32,6 +32,9 @@ public struct Linter {
         }
         var merged = Linter.merge(perVariant, variantCount: variants.count)
         if variants.count > 1 { merged += crossVariant(variants) }
+        // Rules that compare values may repeat one read from the environment.
+        let environment = variants.flatMap(\.environment)
+        if !environment.isEmpty { merged = merged.map { $0.hidingEnvironment(environment) } }
         return FileLintResult(path: file.path, variants: variants, diagnostics: sorted(merged),
                               droppedErrors: droppedErrors, droppedWarnings: droppedWarnings, dropped: dropped)
     }

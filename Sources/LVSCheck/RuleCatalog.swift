@@ -35,6 +35,14 @@ public enum RuleCatalog {
              to the wrong block. lvsc reports the first cause and keeps the structure balanced so
              later findings stay meaningful.
              """),
+        Rule(id: "not-keepalived", severity: .error, summary: "A file read as keepalived.conf that holds no keepalived keyword at all",
+             explanation: """
+             A file given to lint, named by conf= or pulled in by include in which not one line is a
+             keyword keepalived knows (nor a near misspelling of one) is not a keepalived
+             configuration: a key, /etc/shadow, an nginx site, /proc/self/environ. lvsc then
+             reports that once and does not quote the file's lines or repeat its words, since lint
+             output ends up in CI logs and pull-request annotations. Check the path.
+             """),
         Rule(id: "include", severity: .error, summary: "include patterns that match nothing, unreadable files, include cycles",
              explanation: """
              'include PATTERN' is resolved relative to the including file. keepalived's plain
@@ -269,7 +277,10 @@ public enum RuleCatalog {
         Rule(id: "inventory-conf", severity: .error, summary: "A director's conf= file that cannot be read",
              explanation: """
              conf= names the keepalived.conf a director runs, relative to cluster.txt's folder.
-             If it cannot be read, none of that director's checks run.
+             If it cannot be read, none of that director's checks run. It must name a regular file
+             in that folder or below it (symbolic links are followed to check): lvsc does not read
+             conf=/etc/shadow or conf=../../secret, which a pull request could otherwise use to
+             have CI print any file of the runner, and it does not open devices or FIFOs.
              """, scope: .cluster),
         // Cluster rules.
         Rule(id: "master-backup-mismatch", severity: .error, summary: "Directors of one VRRP group without one clear MASTER and distinct priorities",

@@ -119,7 +119,7 @@ public enum LintCommand {
         for inventory in inventories {
             switch ClusterLoader.load(inventoryPath: inventory, sources: sources) {
             case .failure(let e):
-                out.stderr += "lvsc: cannot read inventory \(inventory): \(e.message)\n"
+                out.stderr += "lvsc: cannot read inventory \(Shown.path(inventory)): \(e.message)\n"
                 unreadable = true
             case .success(let cluster):
                 let result = ClusterLinter(sources: sources).lint(cluster)
@@ -135,7 +135,7 @@ public enum LintCommand {
         for path in options.paths where path == "-" || !clusterFiles.contains(realPath(path)) {
             switch ConfigParser.readAll(path) {
             case .failure(let e):
-                out.stderr += "lvsc: cannot read \(path == "-" ? "standard input" : path): \(e.message)\n"
+                out.stderr += "lvsc: cannot read \(path == "-" ? "standard input" : Shown.path(path)): \(e.message)\n"
                 unreadable = true
             case .success(let bytes):
                 let file = sources.add(path: path == "-" ? "<stdin>" : path, bytes: bytes)
@@ -211,12 +211,12 @@ public enum DumpCommand {
         let sources = SourceManager()
         switch ConfigParser.readAll(path) {
         case .failure(let e):
-            out.stderr = "lvsc: cannot read \(path): \(e.message)\n"
+            out.stderr = "lvsc: cannot read \(Shown.path(path)): \(e.message)\n"
             out.exitCode = .usage
         case .success(let bytes):
             let file = sources.add(path: path == "-" ? "<stdin>" : path, bytes: bytes)
             let variants = FrontEnd.read(file: file, sources: sources, configID: configID)
-            let json = ModelJSON(sources: sources)
+            let json = ModelJSON(sources: sources, environment: variants.flatMap(\.environment))
             out.stdout += JSON.array(variants.map { json.config($0.config) }).rendered() + "\n"
             if variants.contains(where: { $0.diagnostics.hasErrors }) {
                 out.stderr = "lvsc: the file has errors (run lvsc lint); the model shows what was understood\n"

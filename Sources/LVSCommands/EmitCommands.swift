@@ -31,7 +31,7 @@ enum ClusterGate {
         if let file = src.file {
             switch ConfigParser.readAll(file) {
             case .failure(let e):
-                out.stderr += "lvsc: cannot read \(file): \(e.message)\n"; out.exitCode = .usage; return nil
+                out.stderr += "lvsc: cannot read \(Shown.path(file)): \(e.message)\n"; out.exitCode = .usage; return nil
             case .success(let bytes):
                 cluster = ClusterLoader.single(path: file, bytes: bytes, name: src.host, sources: sources)
             }
@@ -43,7 +43,7 @@ enum ClusterGate {
             }
             switch ClusterLoader.load(inventoryPath: inv, sources: sources) {
             case .failure(let e):
-                out.stderr += "lvsc: cannot read inventory \(inv): \(e.message)\n"; out.exitCode = .usage; return nil
+                out.stderr += "lvsc: cannot read inventory \(Shown.path(inv)): \(e.message)\n"; out.exitCode = .usage; return nil
             case .success(let c): cluster = c
             }
         }
@@ -235,11 +235,11 @@ public enum FormatCommand {
             let sources = SourceManager()
             let file = sources.add(path: path == "-" ? "<stdin>" : path, bytes: bytes)
             let variants = FrontEnd.read(file: file, sources: sources, configID: nil)
-            let syntax = variants.flatMap { $0.diagnostics.items }.filter { $0.rule == "syntax" }
+            let syntax = variants.flatMap { $0.diagnostics.items }.filter { $0.rule == "syntax" || $0.rule == "not-keepalived" }
             if !syntax.isEmpty {
                 let renderer = DiagnosticRenderer(sources: sources, rules: RuleCatalog.all.map(\.descriptor), color: false, toolVersion: lvscVersion)
                 out.stderr += renderer.render(syntax, format: .text)
-                out.stderr += "lvsc: \(path) has syntax errors; not formatted\n"
+                out.stderr += "lvsc: \(Shown.path(path)) has syntax errors or is not a keepalived configuration (see above); not formatted\n"
                 if out.exitCode == .clean { out.exitCode = .findings }
                 continue
             }
@@ -336,7 +336,7 @@ public enum PlanCommand {
         } else if let path = o.state {
             switch readState(path) {
             case .failure(let e):
-                out.stderr += "lvsc: cannot read state \(path): \(e.message)\n"; out.exitCode = .usage; return out
+                out.stderr += "lvsc: cannot read state \(Shown.path(path)): \(e.message)\n"; out.exitCode = .usage; return out
             case .success(let s): current = s
             }
         }

@@ -218,21 +218,6 @@ public enum SafeFiles {
 /// Text from files and the command line made safe to print: control bytes (a terminal escape
 /// in a file name or a state file) are shown as `\xNN`.
 public enum Shown {
-    public static func path(_ p: String) -> String { text(p) }
-
-    public static func text(_ s: String) -> String {
-        var needs = false
-        for u in s.unicodeScalars where u.value < 0x20 || u.value == 0x7F || (u.value >= 0x80 && u.value < 0xA0) { needs = true; break }
-        if !needs { return s }
-        var out = ""
-        for u in s.unicodeScalars {
-            if u.value < 0x20 || u.value == 0x7F || (u.value >= 0x80 && u.value < 0xA0) {
-                let h = String(u.value, radix: 16, uppercase: true)
-                out += "\\x" + (h.count == 1 ? "0" + h : h)
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
-        return out
-    }
+    public static func path(_ p: String) -> String { ValueSyntax.escaped(p) }
+    public static func text(_ s: String) -> String { ValueSyntax.escaped(s) }
 }

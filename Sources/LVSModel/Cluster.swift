@@ -38,18 +38,30 @@ public enum ClusterLoader {
         case .failure(let e): return .failure(e)
         case .success(let b): bytes = b
         }
-        let inventory = InventoryParser.parse(sources.add(path: inventoryPath, bytes: bytes))
+        let inventoryFile = sources.add(path: inventoryPath, bytes: bytes)
+        let inventory = InventoryParser.parse(inventoryFile)
+        if inventory.unquotable { sources.markUnquotable(inventoryFile.id) }
         var cluster = Cluster(name: clusterName(inventory.folder), inventory: inventory, directors: [])
         // One file shared by several directors (the seed's @id pattern) is read from disk once.
         var read: [String: Result<SourceFile, ConfigParser.ReadError>] = [:]
+        let folder = realPath(inventory.folder)
         for host in inventory.hosts where host.isDirector {
-            let conf = host.conf!
+            guard let conf = host.conf else { continue }
             let path = inventory.resolve(conf: conf.value)
             var director = ClusterDirector(host: host, configPath: path, variant: nil)
+            // conf= names a file of the cluster: inside cluster.txt's folder, links resolved.
+            // A path outside it (conf=/etc/shadow, conf=../../x) is not read at all.
+            if let folder, let real = realPath(path), !(real.hasPrefix(folder == "/" ? "/" : folder + "/")) {
+                cluster.diagnostics.add("inventory-conf", .error,
+                                        "\(host.name.value)'s conf=\(ValueSyntax.shown(Array(conf.value.utf8))) is outside the cluster's folder \(folder); lvsc reads only configurations in or below the folder of cluster.txt",
+                                        at: conf.span, hint: "move the file next to cluster.txt (or into a folder below it)")
+                cluster.directors.append(director)
+                continue
+            }
             if read[path] == nil {
                 read[path] = ConfigParser.readAll(path, regularOnly: true).map { sources.add(path: path, bytes: $0) }
             }
-            switch read[path]! {
+            switch read[path] ?? .failure(ConfigParser.ReadError(message: "not read")) {
             case .failure(let e):
                 cluster.diagnostics.add("inventory-conf", .error,
                                         "cannot read \(host.name.value)'s configuration \(path): \(e.message)", at: conf.span)
@@ -84,6 +96,12 @@ public enum ClusterLoader {
                                     hint: "name the director with --host NAME")
         }
         return cluster
+    }
+
+    static func realPath(_ p: String) -> String? {
+        guard let r = realpath(p, nil) else { return nil }
+        defer { free(r) }
+        return String(cString: r)
     }
 
     static func clusterName(_ folder: String) -> String {

@@ -8,6 +8,8 @@ public struct ConfigVariant: Sendable {
     public var configID: String?
     public var config: KeepalivedConfig
     public var diagnostics: DiagnosticBag
+    /// The `${_ENV NAME}` values read (never to be printed).
+    public var environment: [EnvironmentUse] = []
 }
 
 /// Reads a keepalived.conf into one model per config id it must be checked under.
@@ -46,7 +48,14 @@ public enum FrontEnd {
         }
         var diags = parsed.diagnostics
         diags.append(contentsOf: lowering.diags)
-        return (ConfigVariant(configID: configID, config: lowering.config, diagnostics: diags), parsed.conditionIDs)
+        var known = lowering.knownFiles
+        for f in parsed.directiveFiles {
+            if f >= known.count { known += [Bool](repeating: false, count: f + 1 - known.count) }
+            known[f] = true
+        }
+        diags = Redaction.apply(diags, files: parsed.files, knownFiles: known,
+                                environment: parsed.environment, sources: sources)
+        return (ConfigVariant(configID: configID, config: lowering.config, diagnostics: diags, environment: parsed.environment), parsed.conditionIDs)
     }
 
     /// Test hook: the same file read with and without the lowering thread.

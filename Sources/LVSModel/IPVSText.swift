@@ -214,12 +214,18 @@ public enum IPVSText {
     public static func parse(_ text: String) -> Result<IPVSTable, ParseError> {
         var table = IPVSTable()
         var index: [IPVSServiceKey: Int] = [:]
+        var parsedAny = false
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var words = raw.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
             if words.first == "ipvsadm" { words.removeFirst() }
             if words.isEmpty || words[0].hasPrefix("#") { continue }
             let line = n + 1
-            func fail(_ m: String) -> Result<IPVSTable, ParseError> { .failure(ParseError(line: line, message: m)) }
+            // Until one line has been an ipvsadm rule, the file may be anything (a key named by
+            // mistake): say where, but repeat none of its words.
+            func fail(_ m: String) -> Result<IPVSTable, ParseError> {
+                .failure(ParseError(line: line, message: parsedAny ? ValueSyntax.escaped(m) : "not an ipvsadm rule (-A or -a)"))
+            }
+            defer { parsedAny = true }
             var i = 1
             func next() -> String? { i < words.count ? words[i] : nil }
             var key: IPVSServiceKey?

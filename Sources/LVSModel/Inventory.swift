@@ -94,6 +94,8 @@ public struct Inventory: Sendable {
     public var file: SourceFile
     public var hosts: [InventoryHost] = []
     public var diagnostics = DiagnosticBag()
+    /// Not a cluster.txt at all: its lines must not be quoted in excerpts.
+    public var unquotable = false
 
     public var directors: [InventoryHost] { hosts.filter(\.isDirector) }
     public var floatingVIPs: [InventoryHost] { hosts.filter(\.isFloatingVIP) }

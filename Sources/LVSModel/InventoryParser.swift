@@ -16,6 +16,17 @@ public struct InventoryParser {
             parseLine(bytes, lineStart, lineEnd, fileID, &inv)
             lineStart = lineEnd + 1
         }
+        // Not one host line: this is not a cluster.txt (a key, /etc/shadow named by mistake or
+        // on purpose). One finding, and none of its lines quoted back.
+        if inv.hosts.isEmpty, !inv.diagnostics.items.isEmpty {
+            let n = inv.diagnostics.count(.error) + inv.diagnostics.count(.warning)
+            var bag = DiagnosticBag()
+            bag.add("inventory-syntax", .error,
+                    "\(file.path) does not look like a cluster.txt: not one line is a host line (\(n) finding\(n == 1 ? "" : "s") about it not shown, so its contents are not repeated)",
+                    at: SourceSpan(file: fileID, offset: 0, length: 0), hint: "check the path given to --inventory")
+            inv.diagnostics = bag
+            inv.unquotable = true
+        }
         return inv
     }
 

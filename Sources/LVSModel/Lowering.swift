@@ -6,6 +6,9 @@ public struct Lowering {
     let table: KeywordTable
     public internal(set) var diags = DiagnosticBag()
     public internal(set) var config: KeepalivedConfig
+    /// Files (by id) holding at least one keyword keepalived knows, or a near miss of one: a
+    /// file without any is not a keepalived configuration, and its lines are not quoted back.
+    public internal(set) var knownFiles: [Bool] = []
 
     /// `table`: a lowering on its own thread gets a private table (KeywordTable(freshSpecs: true)).
     public init(path: String, configID: String?, table: KeywordTable = .shared) {
@@ -73,6 +76,7 @@ public struct Lowering {
             reportUnknown(n, context)
             return nil
         }
+        markKnown(kw)
         let where_ = keywordSpan(n)
         switch spec.status {
         case .deprecated(let why):
@@ -118,6 +122,17 @@ public struct Lowering {
         return spec
     }
 
+    @inline(__always)
+    mutating func markKnown(_ kw: Token) {
+        let f = kw.text.buffer == BlockTree.scratchBuffer ? Int(span(kw).file) : Int(kw.text.buffer)
+        if f < knownFiles.count {
+            if !knownFiles[f] { knownFiles[f] = true }
+        } else {
+            knownFiles += [Bool](repeating: false, count: f + 1 - knownFiles.count)
+            knownFiles[f] = true
+        }
+    }
+
     mutating func reportUnknown(_ n: Node, _ context: ContextID) {
         let kw = tree.keyword(n)
         let word = shown(kw)
@@ -137,6 +152,8 @@ public struct Lowering {
                 hint = "'\(word)' is a keyword of \(seen.joined(separator: ", ")), not of \(context)"
             }
         }
+        // A misspelt keyword still makes the file a keepalived configuration.
+        if hint?.hasPrefix("did you mean") == true || hint?.contains("is a keyword of") == true { markKnown(kw) }
         let skipped = n.hasBlock ? "; its block is skipped" : ""
         diags.add("unknown-keyword", .error, "unknown keyword '\(word)' in \(context)\(skipped)", at: span(kw), hint: hint)
     }

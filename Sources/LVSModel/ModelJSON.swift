@@ -4,10 +4,19 @@ public struct ModelJSON {
     public let sources: SourceManager
     /// Off for comparing two models by content only (a reformatted file moves every line).
     public var includeLocations = true
+    /// `${_ENV NAME}` values read: a value taken from one is shown as its reference.
+    public var environment: [EnvironmentUse] = []
 
-    public init(sources: SourceManager, includeLocations: Bool = true) {
+    public init(sources: SourceManager, includeLocations: Bool = true, environment: [EnvironmentUse] = []) {
         self.sources = sources
         self.includeLocations = includeLocations
+        self.environment = environment
+    }
+
+    /// The reference a value came from, when it came from the environment.
+    func hidden(_ span: SourceSpan) -> JSON? {
+        guard !environment.isEmpty, let e = environment.first(where: { $0.overlaps(span) }) else { return nil }
+        return .string("${_ENV \(e.name)}")
     }
 
     func at(_ s: SourceSpan?) -> JSON {
@@ -17,11 +26,11 @@ public struct ModelJSON {
                         ("endLine", .int(r.endLine)), ("endColumn", .int(r.endColumn))])
     }
 
-    func str(_ v: Located<String>?) -> JSON { v.map { .string($0.value) } ?? .null }
-    func int(_ v: Located<Int>?) -> JSON { v.map { .int($0.value) } ?? .null }
-    func dbl(_ v: Located<Double>?) -> JSON { v.map { .double($0.value) } ?? .null }
-    func bool(_ v: Located<Bool>?) -> JSON { v.map { .bool($0.value) } ?? .null }
-    func ip(_ v: Located<IPAddress>?) -> JSON { v.map { .string($0.value.description) } ?? .null }
+    func str(_ v: Located<String>?) -> JSON { v.map { hidden($0.span) ?? .string($0.value) } ?? .null }
+    func int(_ v: Located<Int>?) -> JSON { v.map { hidden($0.span) ?? .int($0.value) } ?? .null }
+    func dbl(_ v: Located<Double>?) -> JSON { v.map { hidden($0.span) ?? .double($0.value) } ?? .null }
+    func bool(_ v: Located<Bool>?) -> JSON { v.map { hidden($0.span) ?? .bool($0.value) } ?? .null }
+    func ip(_ v: Located<IPAddress>?) -> JSON { v.map { hidden($0.span) ?? .string($0.value.description) } ?? .null }
 
     public func config(_ c: KeepalivedConfig) -> JSON {
         .object([
@@ -45,7 +54,7 @@ public struct ModelJSON {
         .object([
             ("routerId", str(g.routerID)),
             ("routerIdFromLvsId", .bool(g.routerIDFromLegacyKeyword)),
-            ("notificationEmail", .array(g.notificationEmail.map { .string($0.value) })),
+            ("notificationEmail", .array(g.notificationEmail.map { str($0) })),
             ("notificationEmailFrom", str(g.notificationEmailFrom)),
             ("smtpServer", str(g.smtpServer)),
             ("smtpConnectTimeout", int(g.smtpConnectTimeout)),
@@ -62,18 +71,18 @@ public struct ModelJSON {
     }
 
     func script(_ s: VRRPScript) -> JSON {
-        .object([("name", .string(s.name.value)), ("script", str(s.script)), ("interval", dbl(s.interval)),
+        .object([("name", str(s.name)), ("script", str(s.script)), ("interval", dbl(s.interval)),
                  ("timeout", dbl(s.timeout)), ("weight", int(s.weight)), ("rise", int(s.rise)), ("fall", int(s.fall)),
                  ("user", str(s.user)), ("at", at(s.span))])
     }
 
     func syncGroup(_ g: SyncGroup) -> JSON {
-        .object([("name", .string(g.name.value)), ("members", .array(g.members.map { .string($0.value) })),
+        .object([("name", str(g.name)), ("members", .array(g.members.map { str($0) })),
                  ("notify", notify(g.notify)), ("at", at(g.span))])
     }
 
     func notify(_ n: [String: Located<String>]) -> JSON {
-        .object(n.keys.sorted().map { ($0, .string(n[$0]!.value)) })
+        .object(n.keys.sorted().map { ($0, str(n[$0])) })
     }
 
     func vip(_ v: VirtualIP) -> JSON {
@@ -83,7 +92,7 @@ public struct ModelJSON {
     }
 
     func track(_ t: TrackReference) -> JSON {
-        .object([("name", .string(t.name.value)), ("weight", int(t.weight))])
+        .object([("name", str(t.name)), ("weight", int(t.weight))])
     }
 
     func instance(_ i: VRRPInstance) -> JSON {
@@ -92,7 +101,7 @@ public struct ModelJSON {
             auth = .object([("type", a.type.map { .string($0.value.rawValue) } ?? .null), ("password", str(a.password)), ("at", at(a.span))])
         }
         return .object([
-            ("name", .string(i.name.value)),
+            ("name", str(i.name)),
             ("state", i.state.map { .string($0.value.rawValue) } ?? .null),
             ("effectiveState", .string(i.effectiveState.rawValue)),
             ("interface", str(i.interface)),
@@ -162,7 +171,7 @@ public struct ModelJSON {
             ("persistenceTimeout", int(vs.persistenceTimeout)),
             ("persistenceGranularity", str(vs.persistenceGranularity)),
             ("persistenceEngine", str(vs.persistenceEngine)),
-            ("schedulerFlags", .array(vs.schedulerFlags.map { .string($0.value) })),
+            ("schedulerFlags", .array(vs.schedulerFlags.map { str($0) })),
             ("ops", bool(vs.ops)),
             ("delayLoop", dbl(vs.delayLoop)),
             ("quorum", int(vs.quorum)),
@@ -210,7 +219,7 @@ public struct ModelJSON {
             fields += [("virtualhost", str(h.virtualhost)), ("httpProtocol", str(h.httpProtocol)),
                        ("urls", .array(h.urls.map { u in
                            .object([("path", str(u.path)), ("digest", str(u.digest)),
-                                    ("statusCodes", .array(u.statusCodes.map { .string($0.value) })),
+                                    ("statusCodes", .array(u.statusCodes.map { str($0) })),
                                     ("virtualhost", str(u.virtualhost)), ("at", at(u.span))])
                        }))]
         case .misc(let m, _):

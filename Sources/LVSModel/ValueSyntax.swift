@@ -82,6 +82,21 @@ public enum ValueSyntax {
         return h.count == 1 ? "0" + h : h
     }
 
+    /// Text for a terminal: control characters as `\xNN` (no terminal escapes from a file).
+    public static func escaped(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || ($0.value >= 0x80 && $0.value < 0xA0) }) else { return s }
+        var out = ""
+        for u in s.unicodeScalars {
+            if u.value < 0x20 || u.value == 0x7F || (u.value >= 0x80 && u.value < 0xA0) {
+                let h = String(u.value, radix: 16, uppercase: true)
+                out += "\\x" + (h.count == 1 ? "0" + h : h)
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
     /// Bytes for a message: control and non-ASCII bytes as `\xNN`.
     public static func shown<C: Collection>(_ b: C) -> String where C.Element == UInt8 {
         var s = ""

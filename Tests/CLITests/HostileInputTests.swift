@@ -308,6 +308,68 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(try s.text("victim"), "precious\n")
     }
 
+    // MARK: 6. files and secrets echoed
+
+    func testFilesThatAreNotConfigurationsAreNeverQuoted() throws {
+        let s = try Scratch("secrets")
+        let outside = try Scratch("secrets-outside")
+        let secret = "root:$6$SALTSALT$SECRETHASHVALUE:19000:0:99999:7:::\nMORESECRET line two\n"
+        try outside.write("shadow", secret)
+        try s.write("key.pem", "-----BEGIN OPENSSH PRIVATE KEY-----\nSECRETKEYMATERIALb3BlbnNzaC1rZXktdjEAAAA\n-----END OPENSSH PRIVATE KEY-----\n")
+        try cluster(s)
+        // conf= outside the cluster's folder: absolute, ../, and a link that leads out.
+        try FileManager.default.createSymbolicLink(atPath: s.file("lvs02.conf.link"), withDestinationPath: outside.file("shadow"))
+        for conf in [outside.file("shadow"), "../\(outside.url.lastPathComponent)/shadow", "lvs02.conf.link"] {
+            try s.write("cluster.txt", "lvs01 02:00:00:00:00:01 LVS LVS01 lvs 192.0.2.11 conf=\(conf),iface=eth0,net=192.0.2.0/24\n")
+            for format in ["text", "json", "sarif", "github"] {
+                let r = try s.lvsc(["lint", "--format", format])
+                XCTAssertEqual(r.status, 1, conf)
+                XCTAssertFalse(r.stdout.contains("SECRET") || r.stderr.contains("SECRET"), "\(conf) \(format): \(r.stdout)")
+                if format == "text" { XCTAssertTrue(r.stdout.contains("outside the cluster's folder"), r.stdout) }
+            }
+        }
+        // A key pulled in by include, a file linted by mistake, an inventory or state that is not one.
+        try s.write("inc.conf", "global_defs {\n    router_id a\n}\ninclude key.pem\n")
+        try FileManager.default.copyItem(atPath: outside.file("shadow"), toPath: s.file("shadow"))
+        try cluster(s)
+        for args in [["lint", "inc.conf"], ["lint", "shadow"], ["lint", "--format", "json", "shadow"], ["lint", "--inventory", "shadow"],
+                     ["plan", "--host", "solo", "--state", "shadow"], ["dump", "shadow"], ["fmt", "shadow"]] {
+            let r = try s.lvsc(args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertFalse(r.stdout.contains("SECRET") || r.stderr.contains("SECRET"), "\(args): \(r.stdout)\(r.stderr)")
+        }
+        XCTAssertTrue(try s.lvsc(["lint", "inc.conf"]).stdout.contains("[not-keepalived]"))
+    }
+
+    func testEnvironmentValuesAreNeverPrinted() throws {
+        let s = try Scratch("environ")
+        try s.write("env.conf", """
+            global_defs {
+                router_id ${_ENV LVSC_TEST_SECRET}
+            }
+            vrrp_instance VI_1 {
+                state MASTER
+                interface eth0
+                virtual_router_id ${_ENV LVSC_TEST_SECRET}
+                priority x${_ENV LVSC_TEST_SECRET}
+                virtual_ipaddress {
+                    192.0.2.100/24
+                }
+            }
+            include /proc/self/environ
+
+            """)
+        for args in [["lint", "env.conf"], ["lint", "--format", "json", "env.conf"], ["lint", "--format", "github", "env.conf"],
+                     ["lint", "--format", "sarif", "env.conf"], ["dump", "env.conf"]] {
+            let r = try runProcess(lvscBinary, args, in: s.url, env: ["LVSC_TEST_SECRET": "hunter2pass", "NO_COLOR": "1"])
+            XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
+            XCTAssertFalse(r.stdout.contains("hunter2pass") || r.stderr.contains("hunter2pass"), "\(args): \(r.stdout)")
+        }
+        let text = try runProcess(lvscBinary, ["lint", "env.conf"], in: s.url, env: ["LVSC_TEST_SECRET": "hunter2pass", "NO_COLOR": "1"])
+        XCTAssertTrue(text.stdout.contains("${_ENV LVSC_TEST_SECRET}"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("environ does not look like a keepalived configuration"), text.stdout)
+    }
+
     // MARK: 7. unbounded reads
 
     func testDevicesAreRefusedAndFIFOsDoNotBlock() throws {
