@@ -77,12 +77,34 @@ public struct DiagnosticBag: Sendable {
 
     public func count(_ s: Severity) -> Int { counts[s.rawValue] }
 
+    /// Findings known to exist beyond the cap, counted without being built.
+    public mutating func countDropped(_ n: Int, _ severity: Severity) {
+        guard n > 0 else { return }
+        counts[severity.rawValue] += n
+        dropped += n
+    }
+
     public mutating func add(_ rule: String, _ severity: Severity, _ message: String,
                              at span: SourceSpan?, hint: String? = nil,
                              related: [RelatedLocation] = []) {
+        if items.count >= limit {
+            counts[severity.rawValue] += 1
+            dropped += 1
+            return
+        }
         add(Diagnostic(rule: rule, severity: severity, message: message, span: span,
                        hint: hint, related: related))
     }
+
+    /// A finding that must be shown even past the cap (one that says why work stopped); each
+    /// such rule adds at most one, so the list stays bounded.
+    public mutating func addPastCap(_ d: Diagnostic) {
+        counts[d.severity.rawValue] += 1
+        items.append(d)
+    }
+
+    /// Whether another finding would only be counted (a rule with costly text checks first).
+    public var isFull: Bool { items.count >= limit }
 
     public mutating func append(contentsOf other: DiagnosticBag) {
         for d in other.items { add(d) }
@@ -98,7 +120,7 @@ public struct DiagnosticBag: Sendable {
     /// counted, so a rewrite never hides an error.
     public func rewritten(_ transform: (Diagnostic) -> Diagnostic?) -> DiagnosticBag {
         var out = DiagnosticBag(limit: limit)
-        for d in items { if let t = transform(d) { out.add(t) } }
+        for d in items { if let t = transform(d) { out.addPastCap(t) } }
         out.dropped = dropped
         for s in Severity.allCases {
             out.counts[s.rawValue] += counts[s.rawValue] - items.filter { $0.severity == s }.count

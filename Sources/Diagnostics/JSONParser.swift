@@ -50,11 +50,14 @@ public struct JSONParser {
             defer { depth -= 1 }
             i += 1; skip()
             var fields: [(String, JSON)] = []
+            var keys = Set<String>()
             if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
             while true {
                 skip()
                 guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
                 let k = try string()
+                // Which of two values counts is a guess readers make differently: refuse it.
+                guard keys.insert(k).inserted else { throw fail("key \"\(terminalSafe(k))\" appears twice in one object") }
                 skip()
                 guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 i += 1; skip()

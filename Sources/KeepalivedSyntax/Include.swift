@@ -66,6 +66,14 @@ extension ConfigParser {
             return
         }
         for path in matches {
+            if includeBudgetSpent { return }
+            if includedFiles >= options.maxIncludedFiles || includedBytes >= options.maxIncludedBytes {
+                includeBudgetSpent = true
+                diags.addPastCap(Diagnostic(rule: "include", severity: .error,
+                          message: "includes read \(includedFiles) files (\(includedBytes >> 20) MiB) in all; lvsc stops following them (do files include each other through a glob?)",
+                          span: at, hint: "keepalived would read them all; make each file included once"))
+                return
+            }
             if includeStack.count >= options.maxIncludeDepth {
                 diags.add("include", .error, "includes nest deeper than \(options.maxIncludeDepth) levels", at: at)
                 return
@@ -79,6 +87,8 @@ extension ConfigParser {
             }
             switch ConfigParser.readRegularFile(path, limit: options.maxIncludeBytes) {
             case .success(let bytes):
+                includedFiles += 1
+                includedBytes += bytes.count
                 let file = sources.add(path: path, bytes: bytes)
                 includeStack.append((real, ConfigParser.directory(of: path)))
                 process(file: file)

@@ -144,23 +144,38 @@ public struct KeywordTable: Sendable {
         KeywordTable.specs.filter { $0.name == name }
     }
 
+    /// Each context's keywords as bytes, built once: a suggestion looks at its own context's
+    /// keywords only, not at every keyword of the language.
+    static let byContext: [ContextID: [(name: [UInt8], lower: [UInt8], suggest: String)]] = {
+        var out: [ContextID: [(name: [UInt8], lower: [UInt8], suggest: String)]] = [:]
+        for spec in specs {
+            let n = Array(spec.name.utf8)
+            out[spec.context, default: []].append((n, n.map(asciiLower), spec.aliasOf ?? spec.name))
+        }
+        return out
+    }()
+
     /// The closest keyword of the context by edit distance, when it is close enough to be a typo.
     public func suggestion(for word: String, in context: ContextID) -> String? {
         let w = Array(word.utf8)
-        let lower = word.lowercased()
-        if let same = KeywordTable.specs.first(where: { $0.context == context && $0.name.lowercased() == lower }) {
-            return same.aliasOf ?? same.name
-        }
+        // Nothing longer than any keyword by more than the allowed distance can be a typo of one.
+        if w.count > 80 { return nil }
+        let lower = w.map(asciiLower)
+        let candidates = KeywordTable.byContext[context] ?? []
+        if let same = candidates.first(where: { $0.lower == lower }) { return same.suggest }
+        let limit = max(1, min(3, w.count / 3))
         var best: (String, Int)?
-        for spec in KeywordTable.specs where spec.context == context {
-            let d = editDistance(w, Array(spec.name.utf8))
-            if best == nil || d < best!.1 { best = (spec.aliasOf ?? spec.name, d) }
+        for c in candidates where abs(c.name.count - w.count) <= limit {
+            let d = editDistance(w, c.name)
+            if best == nil || d < best!.1 { best = (c.suggest, d) }
         }
         guard let (name, d) = best else { return nil }
-        let limit = max(1, min(3, w.count / 3))
         return d <= limit ? name : nil
     }
 }
+
+@inline(__always)
+func asciiLower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c + 32 : c }
 
 /// Levenshtein distance with case differences counting half, so `tcp_check` finds `TCP_CHECK`.
 public func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {

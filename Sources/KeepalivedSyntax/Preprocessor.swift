@@ -18,6 +18,10 @@ public struct ParseOptions: Sendable {
     /// An included file larger than this is refused (a stray `include /var/log/*` should not
     /// read gigabytes).
     public var maxIncludeBytes = ConfigParser.maxInputBytes
+    /// Files one parse may include in all, and their total size: ten files that include each
+    /// other through a glob would otherwise be read in every order (10! times).
+    public var maxIncludedFiles = 10_000
+    public var maxIncludedBytes = ConfigParser.maxInputBytes
 
     public init(configID: String? = nil) { self.configID = configID }
 }
@@ -65,6 +69,7 @@ public final class ConfigParser {
     var tree = BlockTree()
     var diags = DiagnosticBag()
     var seenIDs: [String] = []
+    var seenIDSet = Set<String>()
     var files: [Int] = []
 
     struct Definition {
@@ -79,6 +84,9 @@ public final class ConfigParser {
     var generatorOverflow = false
     var environment: [EnvironmentUse] = []
     var directiveFiles: Set<Int> = []
+    var includedFiles = 0
+    var includedBytes = 0
+    var includeBudgetSpent = false
     var consumer: RootConsumer?
     var current: (file: UInt32, bytes: UnsafeBufferPointer<UInt8>)?
     /// Words and braces of the line being scanned by the fast path.
@@ -437,7 +445,7 @@ public final class ConfigParser {
         let idStart = i
         while i < t.endIndex, !isBlank(t[i]) { i += 1 }
         let id = String(decoding: t[idStart..<i], as: UTF8.self)
-        if !id.isEmpty, !seenIDs.contains(id) { seenIDs.append(id) }
+        if !id.isEmpty, seenIDSet.insert(id).inserted { seenIDs.append(id) }
         let matches = options.configID != nil && options.configID == id
         guard matches != negate else { return nil }
         return l.slice(i..<t.endIndex).trimmedLine()

@@ -316,6 +316,14 @@ struct ClusterChecks {
         for ci in groups.instances where ci.transport == .unicast {
             if let s = ci.sourceAddress, directorByAddress[s] == nil { directorByAddress[s] = ci.director }
         }
+        // The first unicast instance of each (director, VRID, family): indexed once, not searched
+        // for every peer of every instance.
+        struct PeerKey: Hashable { var director: Int; var vrid: Int; var family: IPAddress.Family }
+        var unicastOf: [PeerKey: ClusterInstance] = [:]
+        for ci in groups.instances where ci.transport == .unicast {
+            let key = PeerKey(director: ci.director, vrid: ci.vrid, family: ci.family)
+            if unicastOf[key] == nil { unicastOf[key] = ci }
+        }
         for ci in groups.instances where ci.transport == .unicast {
             let own = director(ci).host.address?.value
             for p in ci.instance.unicastPeers {
@@ -330,7 +338,7 @@ struct ClusterChecks {
                               hint: "a stale peer address: the adverts go nowhere")
                     continue
                 }
-                let peer = groups.instances.first { $0.director == k && $0.vrid == ci.vrid && $0.family == ci.family && $0.transport == .unicast }
+                let peer = unicastOf[PeerKey(director: k, vrid: ci.vrid, family: ci.family)]
                 guard let peer else {
                     diags.add("unicast-peer-mismatch", .error,
                               "unicast_peer \(p.value) is \(cluster.directors[k].name), which has no unicast vrrp_instance with virtual_router_id \(ci.vrid)",

@@ -235,14 +235,38 @@ struct ConfigChecks {
     /// across config-id variants).
     static func compareMasters(_ members: [(VRRPInstance, String?)]) -> DiagnosticBag {
         var bag = DiagnosticBag()
-        for (m, mv) in members where m.effectiveState == .master {
-            for (b, bv) in members where b.effectiveState == .backup && b.effectivePriority >= m.effectivePriority {
-                let who = { (i: VRRPInstance, v: String?) in v.map { "\(i.name.value) (config-id \($0))" } ?? i.name.value }
+        var masters: [(VRRPInstance, String?, Int)] = []
+        var backups: [(VRRPInstance, String?, Int)] = []
+        for (i, v) in members {
+            switch i.effectiveState {
+            case .master: masters.append((i, v, i.effectivePriority))
+            case .backup: backups.append((i, v, i.effectivePriority))
+            default: break
+            }
+        }
+        if masters.isEmpty || backups.isEmpty { return bag }
+        // Highest priority first: each MASTER looks only at the BACKUPs that outrank it, and
+        // once the findings are capped the rest are counted, not built (20,000 instances of one
+        // name must not take minutes).
+        backups.sort { $0.2 > $1.2 }
+        let who = { (i: VRRPInstance, v: String?) in v.map { "\(i.name.value) (config-id \($0))" } ?? i.name.value }
+        for (m, mv, mp) in masters {
+            var k = 0
+            while k < backups.count, backups[k].2 >= mp {
+                if bag.items.count >= bag.limit {
+                    // Binary search for how many more outrank this MASTER.
+                    var lo = k, hi = backups.count
+                    while lo < hi { let mid = (lo + hi) / 2; if backups[mid].2 >= mp { lo = mid + 1 } else { hi = mid } }
+                    bag.countDropped(lo - k, .warning)
+                    break
+                }
+                let (b, bv, bp) = backups[k]
                 bag.add("master-not-highest", .warning,
-                        "\(who(m, mv)) starts as MASTER with priority \(m.effectivePriority), but BACKUP \(who(b, bv)) has priority \(b.effectivePriority)",
+                        "\(who(m, mv)) starts as MASTER with priority \(mp), but BACKUP \(who(b, bv)) has priority \(bp)",
                         at: m.priority?.span ?? m.state?.span ?? m.name.span,
                         hint: "give the MASTER the highest priority of its group",
                         related: [RelatedLocation(span: b.priority?.span ?? b.name.span, message: "the BACKUP's priority")])
+                k += 1
             }
         }
         return bag
@@ -329,6 +353,7 @@ struct ConfigChecks {
         var seen: [ServiceKey: SourceSpan] = [:]
         seen.reserveCapacity(config.virtualServers.count)
         let groups = Set(config.virtualServerGroups.map { $0.name.value })
+        let groupsByName = Dictionary(config.virtualServerGroups.map { ($0.name.value, $0) }, uniquingKeysWith: { a, _ in a })
         let trackFiles = Set(config.trackFiles.map(\.value))
         let bfds = Set(config.bfdInstances.map(\.value))
         for vs in config.virtualServers {
@@ -368,6 +393,11 @@ struct ConfigChecks {
             }
             scheduler(vs)
             persistenceEngine(vs)
+            if vs.portZeroMadePersistent(groups: groupsByName) {
+                diags.add("port-zero-persistence", .warning,
+                          "virtual_server \(describe(vs.key.value)) serves port 0 without persistence_timeout: keepalived makes it persistent for 360 s and reports a config error",
+                          at: vs.key.span, hint: "add 'persistence_timeout N' (a port-0 service forwards every port, which only works persistent)")
+            }
             if !vs.methodWritten, !vs.realServers.isEmpty {
                 diags.add("unknown-forwarding", .warning, "virtual_server \(describe(vs.key.value)) has no lb_kind; keepalived uses NAT and reports a config error",
                           at: vs.key.span, hint: "add 'lb_kind DR' (or NAT/TUN) explicitly")

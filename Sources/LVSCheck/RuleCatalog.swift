@@ -153,6 +153,14 @@ public enum RuleCatalog {
              be written into ipvsadm scripts); a well-formed name other than 'sip' is a warning,
              since adding the service fails unless some module provides that engine.
              """),
+        Rule(id: "port-zero-persistence", severity: .warning, summary: "A port-0 virtual_server without persistence_timeout, which keepalived makes persistent",
+             explanation: """
+             A virtual_server (or a virtual_server_group address range) on port 0 forwards every
+             port of the address; IPVS accepts that only for persistent services. keepalived 2.x
+             then sets persistence_timeout 360 itself and reports a configuration error. lvsc
+             warns, and its ipvsadm output and plans carry the -p 360 keepalived will program, so
+             they match the running director. Write persistence_timeout to say what you mean.
+             """),
         Rule(id: "unknown-scheduler", severity: .error, summary: "lb_algo/lvs_sched is not an IPVS scheduler keepalived knows",
              explanation: """
              keepalived accepts rr, wrr, lc, wlc, lblc, sh, mh, dh, fo, ovf, lblcr, sed, nq and

@@ -17,6 +17,9 @@ extension KeepalivedFormatter {
         let formatted = formatter(bytes)
         if formatted == bytes { return .success(bytes) }
         let before = readings(bytes, path: path, ids: nil)
+        if before.ids.count > FrontEnd.maxVariants {
+            return .failure(Refusal(configID: nil, message: "the file names \(before.ids.count) config ids; lvsc reformats only files it can check under every id (at most \(FrontEnd.maxVariants)); the file is left as it is"))
+        }
         let after = readings(formatted, path: path, ids: before.ids)
         for (k, reading) in before.models.enumerated() where k >= after.models.count || after.models[k] != reading {
             let id = k == 0 ? nil : before.ids[k - 1]

@@ -35,12 +35,18 @@ public struct IPVSCompiler {
                 notes.append(EmitNote("virtual_server without real servers: keepalived ignores it, so no IPVS service", at: vs.key.span))
                 continue
             }
+            let forcedPersistence = vs.portZeroMadePersistent(groups: groups)
+            if forcedPersistence {
+                notes.append(EmitNote("a port-0 service without persistence_timeout: keepalived makes it persistent for 360 s (and reports a config error), so the table has -p 360", at: vs.key.span))
+            }
             for key in serviceKeys(vs, groups) {
                 guard seen.insert(key).inserted else {
                     notes.append(EmitNote("service \(IPVSText.service(key)) is defined twice; the first definition is used", at: vs.key.span))
                     continue
                 }
-                table.services.append(service(vs, key))
+                var s = service(vs, key)
+                if forcedPersistence, s.persistence == nil { s.persistence = 360 }
+                table.services.append(s)
             }
             reportUnexpressed(vs)
         }

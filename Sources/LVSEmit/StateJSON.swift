@@ -86,32 +86,62 @@ public enum StateJSON {
                       let port = s["port"]?.intValue, (0...65535).contains(port) else { return bad("needs protocol, address and port (or fwmark)") }
                 key = .address(p, a, port: port)
             }
-            guard let sched = s["scheduler"]?.stringValue else { return bad("needs a scheduler") }
+            guard let sched = s["scheduler"]?.stringValue, ValueSyntax.schedulerNameProblem(sched) == nil else { return bad("needs a scheduler name") }
             var svc = IPVSService(key: key, scheduler: sched)
-            svc.persistence = s["persistence"]?.intValue
-            if let m = s["netmask"] {
-                if let text = m.stringValue, case .v4(let v)? = IPAddress.parse(text) { svc.netmask = .v4(v) }
-                else if let v = m.intValue { svc.netmask = .v6(v) }
+            // Every number is checked against what the kernel keeps: a field that does not read
+            // is an error, never a default that makes a wrong state look right.
+            func int(_ j: JSON, _ field: String, _ range: ClosedRange<Int>) -> Result<Int?, ReadError> {
+                guard let v = j[field] else { return .success(nil) }
+                if case .null = v { return .success(nil) }
+                guard let n = v.intValue, range.contains(n) else {
+                    return .failure(ReadError(message: "services[\(n)]: \(field) must be a whole number in \(range.lowerBound)...\(range.upperBound)"))
+                }
+                return .success(n)
             }
-            svc.persistenceEngine = s["persistenceEngine"]?.stringValue
+            switch int(s, "persistence", 1...Int(Int32.max)) {
+            case .failure(let e): return .failure(e)
+            case .success(let p): svc.persistence = p
+            }
+            if let m = s["netmask"], m != .null {
+                if let text = m.stringValue, case .v4(let v)? = IPAddress.parse(text) { svc.netmask = .v4(v) }
+                else if let v = m.intValue, (1...128).contains(v) { svc.netmask = .v6(v) }
+                else { return bad("netmask must be an IPv4 mask or an IPv6 prefix length 1...128") }
+            }
+            if let pe = s["persistenceEngine"], pe != .null {
+                guard let name = pe.stringValue, ValueSyntax.persistenceEngineProblem(name) == nil else { return bad("bad persistenceEngine") }
+                svc.persistenceEngine = name
+            }
             svc.onePacket = s["onePacket"]?.boolValue ?? false
             svc.schedulerFlags = s["schedulerFlags"]?.arrayValue?.compactMap(\.stringValue) ?? []
             for (k, d) in (s["destinations"]?.arrayValue ?? []).enumerated() {
+                func badDest(_ m: String) -> Result<DirectorState, ReadError> { bad("destinations[\(k)]: \(m)") }
                 guard let a = d["address"]?.stringValue.flatMap(IPAddress.parse), let port = d["port"]?.intValue,
                       let w = d["weight"]?.intValue else { return bad("destinations[\(k)] needs address, port and weight") }
+                guard (0...65535).contains(port) else { return badDest("port must be in 0...65535") }
+                guard (0...Int(Int32.max)).contains(w) else { return badDest("weight must be in 0...\(Int32.max)") }
                 let fwd: IPVSForwarding
                 switch d["forwarding"]?.stringValue {
                 case "masquerade": fwd = .masquerade
                 case "route": fwd = .route
                 case "tunnel":
-                    fwd = .tunnel(type: d["tunnelType"]?.stringValue.flatMap(IPVSForwarding.TunnelType.init(rawValue:)) ?? .ipip,
-                                  port: d["tunnelPort"]?.intValue,
-                                  checksum: d["tunnelChecksum"]?.stringValue.flatMap(IPVSForwarding.TunnelChecksum.init(rawValue:)) ?? .nocsum)
-                default: return bad("destinations[\(k)]: forwarding must be masquerade, route or tunnel")
+                    let typeText = d["tunnelType"]?.stringValue ?? "ipip", csumText = d["tunnelChecksum"]?.stringValue ?? "nocsum"
+                    guard let type = IPVSForwarding.TunnelType(rawValue: typeText) else { return badDest("tunnelType must be ipip, gue or gre") }
+                    guard let csum = IPVSForwarding.TunnelChecksum(rawValue: csumText) else { return badDest("tunnelChecksum must be nocsum, csum or remcsum") }
+                    var tunnelPort: Int?
+                    switch int(d, "tunnelPort", 0...65535) {
+                    case .failure: return badDest("tunnelPort must be in 0...65535")
+                    case .success(let p): tunnelPort = p
+                    }
+                    fwd = .tunnel(type: type, port: tunnelPort, checksum: csum)
+                default: return badDest("forwarding must be masquerade, route or tunnel")
                 }
                 var dest = IPVSDestination(address: a, port: port, forwarding: fwd, weight: w)
-                dest.upperThreshold = d["upperThreshold"]?.intValue ?? 0
-                dest.lowerThreshold = d["lowerThreshold"]?.intValue ?? 0
+                switch (int(d, "upperThreshold", 0...Int(UInt32.max)), int(d, "lowerThreshold", 0...Int(UInt32.max))) {
+                case (.success(let x), .success(let y)):
+                    dest.upperThreshold = x ?? 0
+                    dest.lowerThreshold = y ?? 0
+                default: return badDest("thresholds must be whole numbers in 0...\(UInt32.max)")
+                }
                 svc.destinations.append(dest)
             }
             table.services.append(svc)
@@ -121,7 +151,7 @@ public enum StateJSON {
             var list: [HostAddress] = []
             for x in a {
                 guard let addr = x["address"]?.stringValue.flatMap(IPAddress.parse), let len = x["prefixLength"]?.intValue,
-                      let dev = x["interface"]?.stringValue, len >= 0, len <= addr.maxPrefix else {
+                      let dev = x["interface"]?.stringValue, ValueSyntax.interfaceProblem(dev) == nil, len >= 0, len <= addr.maxPrefix else {
                     return .failure(ReadError(message: "addresses: each needs address, prefixLength and interface"))
                 }
                 list.append(HostAddress(prefix: IPPrefix(address: addr, length: len, explicitLength: true), interface: dev))
@@ -137,7 +167,8 @@ public enum StateJSON {
             var list: [SyncDaemon] = []
             for x in ds {
                 guard let role = x["role"]?.stringValue.flatMap(SyncDaemon.Role.init(rawValue:)), let ifn = x["interface"]?.stringValue,
-                      let id = x["syncId"]?.intValue else { return .failure(ReadError(message: "syncDaemons: each needs role, interface and syncId")) }
+                      ValueSyntax.interfaceProblem(ifn) == nil,
+                      let id = x["syncId"]?.intValue, (0...255).contains(id) else { return .failure(ReadError(message: "syncDaemons: each needs role, interface and syncId (0...255)")) }
                 var d = SyncDaemon(role: role, interface: ifn, syncID: id)
                 d.maxLength = x["maxLength"]?.intValue; d.group = x["group"]?.stringValue.flatMap(IPAddress.parse)
                 d.port = x["port"]?.intValue; d.ttl = x["ttl"]?.intValue

@@ -145,6 +145,12 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
                 } else { curStart = -1 }
             }
             if bestLen < 2 { bestStart = -1 }
+            // glibc's inet_ntop (what ipvsadm prints): an IPv4-mapped (::ffff:a.b.c.d) or
+            // IPv4-compatible (::a.b.c.d) address ends in dotted quad.
+            if bestStart == 0 && (bestLen == 6 || (bestLen == 5 && g[5] == 0xFFFF)) {
+                let v4 = UInt32(g[6]) << 16 | UInt32(g[7])
+                return (bestLen == 5 ? "::ffff:" : "::") + IPAddress.v4(v4).description
+            }
             var out = ""
             var k = 0
             while k < 8 {

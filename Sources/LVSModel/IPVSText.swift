@@ -263,14 +263,24 @@ public enum IPVSText {
                 i += 1
             }
             guard let key else { return fail("no service (-t, -u, --sctp-service or -f)") }
+            // A number that does not read, or is outside what the kernel keeps, is an error:
+            // taking it as 0 would make a wrong state look like the wanted one.
+            func number(_ option: String, _ range: ClosedRange<Int>, default value: Int) -> Int? {
+                guard let text = options[option] else { return value }
+                guard let v = Int(text), range.contains(v) else { return nil }
+                return v
+            }
             switch words[0] {
             case "-A", "--add-service":
                 guard index[key] == nil else { return fail("service \(service(key)) listed twice") }
-                var s = IPVSService(key: key, scheduler: options["-s"] ?? "wlc")
+                let scheduler = options["-s"] ?? "wlc"
+                if ValueSyntax.schedulerNameProblem(scheduler) != nil { return fail("bad scheduler '\(scheduler)'") }
+                var s = IPVSService(key: key, scheduler: scheduler)
                 if let p = options["-p"] {
-                    guard let v = Int(p), v > 0 else { return fail("bad persistence timeout '\(p)'") }
+                    guard let v = Int(p), v > 0, v <= Int(Int32.max) else { return fail("bad persistence timeout '\(p)'") }
                     s.persistence = v
                 }
+                if let pe = options["--pe"], ValueSyntax.persistenceEngineProblem(pe) != nil { return fail("bad persistence engine '\(pe)'") }
                 if let m = options["-M"] {
                     if key.family == .inet, case .v4(let mask)? = IPAddress.parse(m) { s.netmask = .v4(mask) }
                     else if key.family == .inet6, let v = Int(m), (1...128).contains(v) { s.netmask = .v6(v) }
@@ -289,14 +299,24 @@ public enum IPVSText {
                 let fwd: IPVSForwarding
                 if flags.contains("-m") { fwd = .masquerade }
                 else if flags.contains("-i") {
-                    let type = IPVSForwarding.TunnelType(rawValue: options["--tun-type"] ?? "ipip") ?? .ipip
+                    guard let type = IPVSForwarding.TunnelType(rawValue: options["--tun-type"] ?? "ipip") else {
+                        return fail("bad --tun-type '\(options["--tun-type"] ?? "")'")
+                    }
                     let csum: IPVSForwarding.TunnelChecksum = flags.contains("--tun-csum") ? .csum : (flags.contains("--tun-remcsum") ? .remcsum : .nocsum)
-                    fwd = .tunnel(type: type, port: options["--tun-port"].flatMap { Int($0) }, checksum: csum)
+                    var tunPort: Int?
+                    if options["--tun-port"] != nil {
+                        guard let v = number("--tun-port", 0...65535, default: 0) else { return fail("bad --tun-port '\(options["--tun-port"]!)'") }
+                        tunPort = v
+                    }
+                    fwd = .tunnel(type: type, port: tunPort, checksum: csum)
                 } else { fwd = .route }
-                guard let w = Int(options["-w"] ?? "1") else { return fail("bad weight '\(options["-w"]!)'") }
+                // The kernel keeps weights and thresholds as 32-bit values; ipvsadm's own -w stops at 65535.
+                guard let w = number("-w", 0...Int(Int32.max), default: 1) else { return fail("bad weight '\(options["-w"] ?? "")'") }
                 var d = IPVSDestination(address: a, port: p, forwarding: fwd, weight: w)
-                d.upperThreshold = Int(options["-x"] ?? "0") ?? 0
-                d.lowerThreshold = Int(options["-y"] ?? "0") ?? 0
+                guard let x = number("-x", 0...Int(UInt32.max), default: 0) else { return fail("bad upper threshold (-x) '\(options["-x"] ?? "")'") }
+                guard let y = number("-y", 0...Int(UInt32.max), default: 0) else { return fail("bad lower threshold (-y) '\(options["-y"] ?? "")'") }
+                d.upperThreshold = x
+                d.lowerThreshold = y
                 if table.services[si].destinations.contains(where: { $0.key == d.key }) { return fail("destination \(r) listed twice") }
                 table.services[si].destinations.append(d)
             default:

@@ -135,6 +135,12 @@ public struct Lowering {
 
     mutating func reportUnknown(_ n: Node, _ context: ContextID) {
         let kw = tree.keyword(n)
+        // Past the cap the finding is only counted: no hint to look for (1 MB of unknown
+        // keywords must not cost an edit-distance scan each).
+        if diags.isFull {
+            diags.add("unknown-keyword", .error, "", at: nil)
+            return
+        }
         let word = shown(kw)
         var hint: String?
         if raw(kw).contains(where: { $0 >= 0x80 || $0 < 0x20 }) {

@@ -641,3 +641,22 @@ struct Rare<Fields: RareFields>: Sendable {
         write(&box!.fields)
     }
 }
+
+extension VirtualServer {
+    /// keepalived's check_data.c: an address service (or a group with an address range) on
+    /// port 0 is only valid persistent; without persistence_timeout (or a granularity, which
+    /// implies one) keepalived sets 360 s and reports a configuration error.
+    public func portZeroMadePersistent(groups: [String: VirtualServerGroup]) -> Bool {
+        if persistenceTimeout != nil || persistenceGranularity != nil { return false }
+        switch key.value {
+        case .address(_, let port): return (port ?? 0) == 0
+        case .fwmark: return false
+        case .group(let name):
+            guard let g = groups[name] else { return false }
+            return g.entries.contains { e in
+                if case .range(_, _, let port) = e.kind { return (port ?? 0) == 0 }
+                return false
+            }
+        }
+    }
+}

@@ -9,10 +9,9 @@ enum Redaction {
     static func apply(_ diags: DiagnosticBag, files: [Int], knownFiles: [Bool], environment: [EnvironmentUse],
                       sources: SourceManager) -> DiagnosticBag {
         var foreign = Set<Int>()
-        var hidden: [Int: Int] = [:]
         for d in diags.items {
             guard let f = d.span.map({ Int($0.file) }), files.contains(f) else { continue }
-            if f >= knownFiles.count || !knownFiles[f] { foreign.insert(f); hidden[f, default: 0] += 1 }
+            if f >= knownFiles.count || !knownFiles[f] { foreign.insert(f) }
         }
         if foreign.isEmpty && environment.isEmpty { return diags }
         for f in foreign { sources.markUnquotable(f) }
@@ -21,7 +20,7 @@ enum Redaction {
             if let f = d.span.map({ Int($0.file) }), foreign.contains(f) {
                 guard summarized.insert(f).inserted else { return nil }
                 return Diagnostic(rule: "not-keepalived", severity: .error,
-                                  message: "\(sources[f].path) does not look like a keepalived configuration: no line of it is a keyword keepalived knows (\(hidden[f] ?? 0) finding\(hidden[f] == 1 ? "" : "s") about it not shown, so its contents are not repeated)",
+                                  message: "\(sources[f].path) does not look like a keepalived configuration: no line of it is a keyword keepalived knows (what lvsc found in it is not shown, so its contents are not repeated)",
                                   span: SourceSpan(file: UInt32(f), offset: 0, length: 0),
                                   hint: "check the path (an include or conf= that names the wrong file)")
             }

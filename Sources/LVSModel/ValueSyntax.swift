@@ -59,6 +59,17 @@ public enum ValueSyntax {
         return nil
     }
 
+    /// An IPVS scheduler name as the kernel keeps it (IP_VS_SCHEDNAME_MAXLEN 16): a module
+    /// suffix of lower-case letters, digits and `_`.
+    public static func schedulerNameProblem(_ name: String) -> String? {
+        let b = Array(name.utf8)
+        if b.isEmpty || b.count > 15 { return "a scheduler name has 1 to 15 characters" }
+        if let bad = b.first(where: { !isAlnum($0) && $0 != UInt8(ascii: "_") }) {
+            return "'\(shown(b))' is not a scheduler name: it has \(describe(bad))"
+        }
+        return nil
+    }
+
     /// Free text that ends up in a comment line or a message: no control bytes.
     public static func hasControlBytes(_ s: String) -> Bool {
         s.utf8.contains { $0 < 0x20 || $0 == 0x7F }

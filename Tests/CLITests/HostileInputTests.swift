@@ -372,6 +372,52 @@ final class HostileInputTests: XCTestCase {
 
     // MARK: 7. unbounded reads
 
+    /// Inputs that used to take minutes or gigabytes: each now ends in bounded work with a
+    /// finding that says what was cut short, and a tenfold input costs about ten times as much.
+    func testHostileShapesStayInProportionToTheInput() throws {
+        let s = try Scratch("bounds")
+        // Ten files including each other through a glob (10! orders without a budget).
+        try FileManager.default.createDirectory(at: s.url.appendingPathComponent("g"), withIntermediateDirectories: true)
+        for i in 0..<10 { try s.write("g/f\(i).conf", "include *.conf\nglobal_defs {\n    router_id x\n}\n") }
+        let globs = try s.lvsc(["lint", "g/f0.conf"])
+        XCTAssertEqual(globs.status, 1)
+        XCTAssertTrue(globs.stdout.contains("lvsc stops following them"), String(globs.stdout.prefix(2000)))
+        // 2,000 config ids: checked under the first 64, and said so.
+        try s.write("ids.conf", (0..<2000).map { "@id\($0) global_defs {\n@id\($0) router_id r\($0)\n@id\($0) }\n" }.joined())
+        let ids = try s.lvsc(["lint", "ids.conf"])
+        XCTAssertTrue(ids.stdout.contains("names 2000 config ids in @id lines; lvsc checks it under the first 64"), String(ids.stdout.prefix(2000)))
+        XCTAssertEqual(try s.lvsc(["fmt", "ids.conf"]).status, 1, "fmt cannot check 2,000 readings: refused")
+        // 30,000 nested blocks: refused by the nesting limit; fmt does not indent 30,000 levels.
+        try s.write("nested.conf", String(repeating: "global_defs {\n", count: 30_000) + String(repeating: "}\n", count: 30_000))
+        let nested = try s.lvsc(["fmt", "nested.conf"])
+        XCTAssertEqual(nested.status, 1)
+        XCTAssertTrue(nested.stderr.contains("blocks nest more than 64 levels deep"), String(nested.stderr.prefix(2000)))
+        XCTAssertLessThan(nested.stdoutBytes.count, 1 << 20)
+
+        let release = ProcessInfo.processInfo.environment["LVSC_RELEASE_BIN"] ?? ""
+        try requirePrecondition(!release.isEmpty, "the scaling checks need the release binary: run scripts/test.sh (it sets LVSC_RELEASE_BIN)")
+        let bin = URL(fileURLWithPath: release)
+        func seconds(_ name: String, _ text: String) throws -> Double {
+            try s.write(name, text)
+            let t0 = Date()
+            let r = try runProcess(bin, ["lint", "-q", name], in: s.url)
+            XCTAssertTrue([0, 1].contains(r.status), "\(name): \(r.stderr)")
+            return Date().timeIntervalSince(t0)
+        }
+        // One group of MASTERs and BACKUPs of one name, every BACKUP above every MASTER (a
+        // finding per pair before), and a file of unknown keywords (an edit-distance scan each).
+        func instances(_ n: Int) -> String {
+            (0..<n).map { k in "vrrp_instance VI {\n state \(k % 2 == 0 ? "MASTER" : "BACKUP")\n interface eth0\n virtual_router_id 1\n priority \(k % 2 == 0 ? 100 : 200)\n virtual_ipaddress {\n 192.0.2.1/24\n }\n}\n" }.joined()
+        }
+        func unknown(_ n: Int) -> String { "global_defs {\n" + (0..<n).map { "unknownkw\($0) x\n" }.joined() + "}\n" }
+        for (name, make) in [("instances", instances), ("unknown", unknown)] {
+            let small = try seconds("\(name)-small.conf", make(4_000))
+            let big = try seconds("\(name)-big.conf", make(40_000))
+            print("bounds: \(name) 4,000 in \(small) s, 40,000 in \(big) s")
+            XCTAssertLessThan(big, max(small, 0.05) * 40, "\(name): lint time grows faster than the input")
+        }
+    }
+
     func testDevicesAreRefusedAndFIFOsDoNotBlock() throws {
         let s = try Scratch("devices")
         try cluster(s)
@@ -388,6 +434,67 @@ final class HostileInputTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(start), 20)
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stdout.contains("FIFO"), r.stdout)
+    }
+
+    // MARK: 8. readers that accepted garbage
+
+    func testStateFilesWithUnreadableFieldsAreRefused() throws {
+        let s = try Scratch("states")
+        try cluster(s)
+        let good = "-A -t 192.0.2.110:80 -s rr\n-a -t 192.0.2.110:80 -r 192.0.2.21:80 -g -w 1\n"
+        try s.write("good.save", good)
+        XCTAssertEqual(try s.lvsc(["plan", "--host", "solo", "--state", "good.save"]).status, 0)
+        let bad: [(String, String)] = [
+            ("x.save", good.replacingOccurrences(of: "-w 1", with: "-w 1 -x abc")),
+            ("y.save", good.replacingOccurrences(of: "-w 1", with: "-w 1 -y -5")),
+            ("w.save", good.replacingOccurrences(of: "-w 1", with: "-w -1")),
+            ("w2.save", good.replacingOccurrences(of: "-w 1", with: "-w 99999999999")),
+            ("p.save", good.replacingOccurrences(of: "-s rr", with: "-s rr -p 0")),
+            ("s.save", good.replacingOccurrences(of: "-s rr", with: "-s \u{1B}[2Jrr")),
+            ("t.save", good.replacingOccurrences(of: "-g -w 1", with: "-i -w 1 --tun-type vxlan")),
+            ("dup.json", #"{"format": "lvsc-state/1", "format": "lvsc-state/1", "services": []}"#),
+            ("neg.json", #"{"format": "lvsc-state/1", "services": [{"protocol": "tcp", "address": "192.0.2.110", "port": 80, "scheduler": "rr", "destinations": [{"address": "192.0.2.21", "port": 80, "weight": -3, "forwarding": "route"}]}]}"#),
+            ("port.json", #"{"format": "lvsc-state/1", "services": [{"protocol": "tcp", "address": "192.0.2.110", "port": 80, "scheduler": "rr", "destinations": [{"address": "192.0.2.21", "port": 70000, "weight": 1, "forwarding": "route"}]}]}"#),
+            ("thr.json", #"{"format": "lvsc-state/1", "services": [{"protocol": "tcp", "address": "192.0.2.110", "port": 80, "scheduler": "rr", "destinations": [{"address": "192.0.2.21", "port": 80, "weight": 1, "forwarding": "route", "upperThreshold": "x"}]}]}"#),
+        ]
+        for (name, text) in bad {
+            try s.write(name, text)
+            let r = try s.lvsc(["plan", "--host", "solo", "--state", name])
+            XCTAssertEqual(r.status, 2, "\(name) was accepted: \(r.stdout)\(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("\u{1B}"), "a terminal escape reached the output: \(r.stderr)")
+        }
+    }
+
+    // MARK: 9. what ipvsadm prints and keepalived loads
+
+    func testOutputMatchesIpvsadmAndKeepalived() throws {
+        let s = try Scratch("ipvsadm-spelling")
+        try s.write("d.conf", """
+            virtual_server ::ffff:192.0.2.10 80 {
+                lb_algo rr
+                lb_kind DR
+                protocol TCP
+                real_server ::ffff:192.0.2.21 80 {
+                    weight 1
+                }
+            }
+            virtual_server 192.0.2.11 0 {
+                lb_algo rr
+                lb_kind DR
+                protocol TCP
+                real_server 192.0.2.22 0 {
+                    weight 1
+                }
+            }
+
+            """)
+        let r = try s.lvsc(["emit", "ipvsadm", "-f", "d.conf", "--force"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("-A -t [::ffff:192.0.2.10]:80 -s rr\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("-r [::ffff:192.0.2.21]:80 -g -w 1"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("-A -t 192.0.2.11:0 -s rr -p 360\n"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("keepalived makes it persistent for 360 s"), r.stderr)
+        XCTAssertTrue(try s.lvsc(["lint", "d.conf"]).stdout.contains("[port-zero-persistence]"))
     }
 
     // MARK: 8. rc.final markers
