@@ -16,6 +16,8 @@ swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name LVSFuzz \
 find Fixtures -name '*.conf' -exec cp {} .fuzz/corpus/ \; 2>/dev/null || true
 n=0; for f in $(find Fixtures -name cluster.txt -o -name '*.ipvsadm' -o -name '*.plan'); do n=$((n + 1)); cp "$f" ".fuzz/corpus/other-$n.txt"; done
 for f in Fixtures/rules/*/bad.conf; do cp "$f" ".fuzz/corpus/$(basename "$(dirname "$f")")-bad.conf"; done
+# Reproducers of every hostile-input class fixed so far (issue 15): kept as seeds.
+for f in fuzz/seeds/*; do cp "$f" ".fuzz/corpus/seed-$(basename "$f")"; done
 cp /dev/null .fuzz/fuzz.log
 # Crash reporter off: swift-backtrace can hang on a crashing fuzz target.
 SWIFT_BACKTRACE=enable=no .fuzz/fuzz-front-end .fuzz/corpus -max_total_time="$seconds" -timeout=10 \

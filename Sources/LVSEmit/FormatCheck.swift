@@ -12,15 +12,15 @@ extension KeepalivedFormatter {
     /// no config id and under every id the file names; otherwise a refusal. The formatter works
     /// on text, and a few constructs (preprocessor lines, braces inside words) could change
     /// their meaning if moved: this check makes sure none ever does.
-    public static func formatPreservingModel(_ bytes: [UInt8], path: String,
+    public static func formatPreservingModel(_ bytes: [UInt8], path: String, followIncludes: Bool = true,
                                              using formatter: ([UInt8]) -> [UInt8] = format) -> Result<[UInt8], Refusal> {
         let formatted = formatter(bytes)
         if formatted == bytes { return .success(bytes) }
-        let before = readings(bytes, path: path, ids: nil)
+        let before = readings(bytes, path: path, ids: nil, followIncludes: followIncludes)
         if before.ids.count > FrontEnd.maxVariants {
             return .failure(Refusal(configID: nil, message: "the file names \(before.ids.count) config ids; lvsc reformats only files it can check under every id (at most \(FrontEnd.maxVariants)); the file is left as it is"))
         }
-        let after = readings(formatted, path: path, ids: before.ids)
+        let after = readings(formatted, path: path, ids: before.ids, followIncludes: followIncludes)
         for (k, reading) in before.models.enumerated() where k >= after.models.count || after.models[k] != reading {
             let id = k == 0 ? nil : before.ids[k - 1]
             return .failure(Refusal(configID: id, message: "formatting would change what keepalived reads\(id.map { " with config id \($0)" } ?? ""); the file is left as it is"))
@@ -29,10 +29,10 @@ extension KeepalivedFormatter {
     }
 
     /// The model of each reading (locations left out), and the ids read.
-    public static func readings(_ bytes: [UInt8], path: String, ids: [String]?) -> (models: [String], ids: [String]) {
+    public static func readings(_ bytes: [UInt8], path: String, ids: [String]?, followIncludes: Bool = true) -> (models: [String], ids: [String]) {
         let sources = SourceManager()
         let file = sources.add(path: path, bytes: bytes)
-        let (variants, all) = FrontEnd.readEveryVariant(file: file, sources: sources, ids: ids)
+        let (variants, all) = FrontEnd.readEveryVariant(file: file, sources: sources, ids: ids, followIncludes: followIncludes)
         let json = ModelJSON(sources: sources, includeLocations: false)
         let models = variants.map { v in
             json.config(v.config).rendered() + " errors \(v.diagnostics.count(.error))"

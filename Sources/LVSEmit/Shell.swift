@@ -44,6 +44,50 @@ public enum Shell {
         return out
     }
 
+    /// Whether a line of an emitted script is made only of what lvsc writes: a comment, or
+    /// words that are plain or single-quoted (`'\''` for a quote), and the few operators of its
+    /// own commands (`>/dev/null 2>&1 &&`). A line that is not cannot have come from quoting
+    /// every value, so the emitters refuse to write it (and the fuzzer checks that none is made).
+    public static func isPlainScriptLine(_ line: String) -> Bool {
+        let b = Array(line.utf8)
+        if b.isEmpty || b.first == UInt8(ascii: "#") { return !b.contains(0x0A) }
+        let operators: [[UInt8]] = [">/dev/null", "2>&1", "&&"].map { Array($0.utf8) }
+        var i = 0
+        while i < b.count {
+            // One word: plain bytes, '…' sections and \' between them, up to a blank.
+            if let op = operators.first(where: { b[i...].starts(with: $0) && (i + $0.count == b.count || b[i + $0.count] == 0x20) }) {
+                i += op.count
+            } else {
+                let start = i
+                while i < b.count, b[i] != 0x20 {
+                    if b[i] == UInt8(ascii: "'") {
+                        guard let close = b[(i + 1)...].firstIndex(of: UInt8(ascii: "'")) else { return false }
+                        if b[(i + 1)..<close].contains(0x0A) { return false }
+                        i = close + 1
+                    } else if b[i] == UInt8(ascii: "\\"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "'") {
+                        i += 2
+                    } else if isPlain(b[i]) {
+                        i += 1
+                    } else {
+                        return false
+                    }
+                }
+                if i == start { return false }
+            }
+            // Exactly one blank between words.
+            if i < b.count {
+                guard b[i] == 0x20, i + 1 < b.count, b[i + 1] != 0x20 else { return false }
+                i += 1
+            }
+        }
+        return true
+    }
+
+    /// The lines of a script that `isPlainScriptLine` refuses.
+    public static func unsafeLines(_ script: String) -> [String] {
+        script.split(separator: "\n", omittingEmptySubsequences: true).map(String.init).filter { !isPlainScriptLine($0) }
+    }
+
     /// A sysctl key under net.ipv4.conf / net.ipv6.conf for an interface: sysctl(8) splits keys
     /// at dots, so an interface with a dot in its name (a VLAN, `eth0.100`) is written with
     /// slashes, which sysctl also accepts.

@@ -300,6 +300,45 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(try s.text("f"), "someone else's edit\n")
     }
 
+    /// Property: over random contents (any bytes) and modes, a replacement writes exactly the
+    /// new bytes, keeps the mode, leaves no temporary file, and never touches the file a
+    /// planted link points at; a read-only file is refused and left as it was.
+    func testReplaceKeepsBytesAndModeOverRandomFiles() throws {
+        let s = try Scratch("replace-property")
+        var rng = SystemRandomNumberGenerator()
+        try s.write("victim", "precious\n")
+        for round in 0..<200 {
+            let old = (0..<Int.random(in: 0...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let new = (0..<Int.random(in: 0...300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let mode = mode_t([0o600, 0o640, 0o644, 0o700, 0o750, 0o755, 0o444, 0o400][round % 8])
+            let name = "f\(round)"
+            try s.write(name, bytes: old)
+            chmod(s.file(name), mode)
+            // Links planted at names a careless writer might use.
+            for planted in ["\(name).lvsc-tmp", ".\(name).lvsc-tmp", "\(name).tmp", "\(name)~"] {
+                unlink(s.file(planted))
+                try FileManager.default.createSymbolicLink(atPath: s.file(planted), withDestinationPath: s.file("victim"))
+            }
+            let read = SafeFiles.readForReplace(s.file(name))
+            if mode & 0o222 == 0 {
+                guard case .failure = read else { return XCTFail("read-only \(String(mode, radix: 8)) accepted") }
+                XCTAssertEqual(try s.read(name), old)
+                continue
+            }
+            guard case .success(let snap?) = read else { return XCTFail("not read: \(read)") }
+            XCTAssertEqual(snap.bytes, old)
+            guard case .success = SafeFiles.replace(s.file(name), with: new, snapshot: snap) else { return XCTFail("not replaced") }
+            XCTAssertEqual(try s.read(name), new)
+            var st = stat()
+            XCTAssertEqual(lstat(s.file(name), &st), 0)
+            XCTAssertEqual(st.st_mode & 0o7777, mode)
+            XCTAssertEqual(st.st_mode & S_IFMT, S_IFREG)
+        }
+        XCTAssertEqual(try s.text("victim"), "precious\n")
+        let left = try FileManager.default.contentsOfDirectory(atPath: s.path).filter { $0.range(of: #"\.lvsc-[A-Za-z0-9]{6}$"#, options: .regularExpression) != nil }
+        XCTAssertEqual(left, [], "temporary files left behind")
+    }
+
     func testApplyCacheLockDoesNotFollowLinks() throws {
         let s = try Scratch("cache-lock")
         try s.write("victim", "precious\n")
