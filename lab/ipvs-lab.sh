@@ -24,7 +24,7 @@ done
 [ -x "$LVSC" ] || { echo "lab: no lvsc at $LVSC (build it: swift build -c release --static-swift-stdlib --product lvsc)" >&2; exit 2; }
 
 . scripts/setup.sh
-lvsc_apt_install qemu-system-x86 busybox-static cpio ipvsadm bash
+lvsc_apt_install qemu-system-x86 busybox-static cpio ipvsadm bash keepalived
 
 WORK="$ROOT/.build/lab"
 mkdir -p "$WORK"
@@ -58,6 +58,14 @@ add_binary /bin/bash
 add_binary /bin/ip /lab/bin/ip
 cp /usr/sbin/ipvsadm-save /usr/sbin/ipvsadm-restore "$R/usr/sbin/"
 add_binary "$LVSC" /lab/bin/lvsc
+# keepalived, for running a VRRP director's rc.final block as written (scenario 90).
+add_binary /usr/sbin/keepalived
+# ipip for a TUN real server's block, whose own `modprobe ipip` loads it: a modules.dep of
+# the three modules it needs (the package ships none).
+mkdir -p "$R/lib/modules/$KVER/kernel/net/ipv4"
+for m in tunnel4 ip_tunnel ipip; do cp "$MODS/net/ipv4/$m.ko" "$R/lib/modules/$KVER/kernel/net/ipv4/"; done
+printf '%s\n' "kernel/net/ipv4/tunnel4.ko:" "kernel/net/ipv4/ip_tunnel.ko:" \
+    "kernel/net/ipv4/ipip.ko: kernel/net/ipv4/tunnel4.ko kernel/net/ipv4/ip_tunnel.ko" > "$R/lib/modules/$KVER/modules.dep"
 # Load order by hand: the package ships no modules.dep, and libcrc32c needs crc32c_generic first.
 for m in crypto/crc32c_generic lib/libcrc32c net/ipv4/netfilter/nf_defrag_ipv4 net/ipv6/netfilter/nf_defrag_ipv6 \
          net/netfilter/nf_conntrack net/netfilter/ipvs/ip_vs \
@@ -68,7 +76,9 @@ done
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > "$R/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$R/etc/group"
 cp -r Fixtures/archive "$R/lab/fixtures/archive"
+cp -r Fixtures/archive-doc "$R/lab/fixtures/archive-doc"
 cp -r Fixtures/emit/mixed "$R/lab/fixtures/mixed"
+cp -r Fixtures/emit/checked "$R/lab/fixtures/checked"
 cp -r lab/configs "$R/lab/fixtures/configs"
 mkdir -p "$R/lab/scenarios"
 for s in lab/scenarios/*.sh; do

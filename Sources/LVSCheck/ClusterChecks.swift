@@ -33,6 +33,7 @@ struct ClusterChecks {
         vips()
         lanRules()
         realServersKnown()
+        natGateways()
         routerIDs()
         unicastPeers()
         serviceDrift()
@@ -54,8 +55,10 @@ struct ClusterChecks {
         let members = g.map { groups.instances[$0] }
         let masters = members.filter { $0.instance.effectiveState == .master }
         let first = masters.first
+        // keepalived settles two stated MASTERs by priority at once: worth a warning, and not
+        // a reason to block every emitter.
         for m in masters.dropFirst() {
-            diags.add("master-backup-mismatch", .error,
+            diags.add("master-backup-mismatch", .warning,
                       "\(who(m)) and \(who(first!)) both start as MASTER of one VRRP group: the one with the lower priority (or address) drops back at once",
                       at: m.instance.state?.span ?? prioritySpan(m.instance),
                       hint: "make every director but one BACKUP",
@@ -284,9 +287,48 @@ struct ClusterChecks {
             guard let c = d.config else { continue }
             for vs in c.virtualServers {
                 for rs in vs.realServers where hostByAddress[rs.address.value] == nil {
-                    diags.add("real-server-unknown", .warning,
-                              "real server \(rs.address.value) of \(d.name) is not in \(cluster.inventory.path): no monitoring, no rc.final block",
-                              at: rs.address.span, hint: "add a host line for it")
+                    let method = rs.method?.value ?? vs.effectiveMethod
+                    if method == .nat {
+                        diags.add("real-server-unknown", .warning,
+                                  "NAT real server \(rs.address.value) of \(d.name) is not in \(cluster.inventory.path): no monitoring, and no block that sets its default route",
+                                  at: rs.address.span, hint: "add a host line for it")
+                    } else {
+                        diags.add("real-server-unknown", .error,
+                                  "real server \(rs.address.value) of \(d.name) is not in \(cluster.inventory.path): it gets no rc.final block, so it drops the VIP's packets the director forwards to it",
+                                  at: rs.address.span, hint: "add a host line for it (emit rc-final then writes its VIP and ARP settings)")
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: nat-gateway
+
+    /// A NAT real server sends its replies to its default route; they must reach the director
+    /// holding the service, which rewrites them. The gateway is a VIP on the real servers'
+    /// LAN (or a standalone director's own address), and it must move with the service's VIP.
+    mutating func natGateways() {
+        for d in cluster.directors {
+            guard let c = d.config else { continue }
+            for vs in c.virtualServers {
+                let nat = vs.realServers.filter { ($0.method?.value ?? vs.effectiveMethod) == .nat }
+                if nat.isEmpty { continue }
+                let missing = nat.filter { d.natGateway(for: $0.address.value) == nil }
+                if !missing.isEmpty {
+                    diags.add("nat-gateway", .error,
+                              "NAT real server\(missing.count == 1 ? "" : "s") \(missing.map { "\($0.address.value)" }.joined(separator: ", ")) of \(d.name) \(missing.count == 1 ? "has" : "have") no gateway: no VIP of \(d.name)\(c.instances.isEmpty ? "" : "'s VRRP instances") is on \(missing.count == 1 ? "its" : "their") LAN, so replies would bypass the director that must rewrite them",
+                              at: missing[0].address.span,
+                              hint: c.instances.isEmpty ? "give the director net= in cluster.txt covering the real servers' LAN" : "add a VIP with the LAN's prefix on the real servers' side (e.g. 192.0.2.254/24) to the service's vrrp_instance")
+                }
+                guard case .address(let vip, _) = vs.key.value, let service = d.instance(holding: vip) else { continue }
+                var reported = Set<String>()
+                for rs in nat {
+                    guard let g = d.natGateway(for: rs.address.value), let gi = g.instance, !d.synced(gi, service.name.value),
+                          reported.insert(gi).inserted else { continue }
+                    diags.add("nat-gateway", .error,
+                              "the gateway VIP \(g.address) of NAT real server \(rs.address.value) is in vrrp_instance \(gi), but the service's VIP \(vip) is in \(service.name.value), and no vrrp_sync_group of \(d.name) binds them: after a partial failover they sit on different directors and replies are lost",
+                              at: g.span ?? rs.address.span, hint: "put \(gi) and \(service.name.value) in one vrrp_sync_group (or both VIPs in one instance)",
+                              related: [RelatedLocation(span: service.name.span, message: "the service VIP's instance")])
                 }
             }
         }

@@ -329,11 +329,25 @@ public enum RuleCatalog {
              server must be on the director's own LAN (net= in the inventory). One outside it is
              never reached; use TUN or NAT for those.
              """, scope: .cluster),
-        Rule(id: "real-server-unknown", severity: .warning, summary: "A real server address that is not in cluster.txt",
+        Rule(id: "real-server-unknown", severity: .error, summary: "A real server address that is not in cluster.txt",
              explanation: """
              Real servers are the hosts the configurations name. One missing from the inventory
-             gets no monitoring and no rc.final block (its VIP on lo and ARP sysctls), which for
-             DR means it drops or mis-answers the VIP's traffic.
+             gets no monitoring and no rc.final block. For direct routing and tunnelling that block
+             is what makes the host accept the VIP's packets (the VIP on lo or tunl0, the ARP
+             sysctls): without it the share of connections the director sends there is dropped, so
+             that is an error. A NAT real server needs no block of its own (its default route), so
+             there it is a warning.
+             """, scope: .cluster),
+        Rule(id: "nat-gateway", severity: .error, summary: "A NAT real server without a gateway VIP on its LAN, or one that does not move with the service",
+             explanation: """
+             With NAT (lb_kind NAT) the director rewrites the replies, so each real server's default
+             route must point at the director holding the service: the floating VIP a VRRP group
+             keeps on the real servers' LAN (a VIP whose prefix contains the real server), or a
+             standalone director's own address there. lvsc writes that route into the real
+             server's rc.final block. With no such VIP the replies bypass the director and clients
+             see resets. If the gateway VIP is in another vrrp_instance than the service's VIP,
+             a vrrp_sync_group must bind the two, or after a partial failover the service and the
+             gateway sit on different directors.
              """, scope: .cluster),
         Rule(id: "router-id-duplicate", severity: .warning, summary: "Two directors with one router_id (or 1.x lvs_id)",
              explanation: """

@@ -97,7 +97,7 @@ final class ApplyCacheFile {
                 if n <= 0 {
                     let e = errno
                     close(fd); unlink(tmp)
-                    throw Failure(message: "cannot write the cache \(tmp): \(String(cString: strerror(e)))")
+                    throw Failure(message: "cannot write the cache \(Shown.path(path)): \(String(cString: strerror(e)))")
                 }
                 done += n
             }

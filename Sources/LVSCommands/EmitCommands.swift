@@ -11,6 +11,8 @@ public struct ClusterSource {
     public var file: String?
     public var host: String?
     public var force = false
+    /// `--cluster NAME`: the cluster's name, over `# lvsc: cluster=` in cluster.txt.
+    public var clusterName: String?
 
     public init() {}
 }
@@ -27,7 +29,7 @@ enum ClusterGate {
     /// unless forced; picks the director named by --host (or the only one).
     static func load(_ src: ClusterSource, needDirector: Bool, out: inout CommandOutput) -> LoadedCluster? {
         let sources = SourceManager()
-        let cluster: Cluster
+        var cluster: Cluster
         if let file = src.file {
             switch ConfigParser.readAll(file) {
             case .failure(let e):
@@ -47,6 +49,12 @@ enum ClusterGate {
             case .success(let c): cluster = c
             }
         }
+        if let name = src.clusterName {
+            if let problem = ValueSyntax.clusterNameProblem(name) {
+                out.stderr += "lvsc: --cluster: \(problem)\n"; out.exitCode = .usage; return nil
+            }
+            cluster.name = name
+        }
         let result = ClusterLinter(sources: sources).lint(cluster)
         LintCommand.clustersKeptUntilExit.append(result)
         let errors = result.diagnostics.filter { $0.severity == .error }
@@ -54,11 +62,13 @@ enum ClusterGate {
             let renderer = DiagnosticRenderer(sources: sources, rules: RuleCatalog.all.map(\.descriptor), color: false, toolVersion: lvscVersion)
             out.stderr += renderer.render(errors, format: .text)
             if !src.force {
-                out.stderr += "lvsc: the cluster has \(errors.count + result.droppedErrors) lint errors; nothing emitted (fix them, or --force)\n"
+                let n = errors.count + result.droppedErrors
+                out.stderr += "lvsc: the cluster has \(n) lint error\(n == 1 ? "" : "s"); nothing emitted (fix \(n == 1 ? "it" : "them"), or --force)\n"
                 out.exitCode = .findings
                 return nil
             }
-            out.stderr += "lvsc: --force: emitting despite \(errors.count + result.droppedErrors) lint errors (shown above); what they affect may be wrong or missing\n"
+            let n = errors.count + result.droppedErrors
+            out.stderr += "lvsc: --force: emitting despite \(n) lint error\(n == 1 ? "" : "s") (shown above); what \(n == 1 ? "it affects" : "they affect") may be wrong or missing\n"
         }
         var loaded = LoadedCluster(cluster: cluster, sources: sources, director: nil)
         if needDirector {
@@ -165,6 +175,8 @@ public enum EmitRCFinalCommand {
                 }
                 out.stdout += "\(path)\n"
             }
+            // What was not written, and why: nothing is skipped without a word.
+            out.stderr += EmitRCFinalCommand.skipped(rc, loaded.cluster)
         } else {
             guard let name = src.host else {
                 out.stderr += "lvsc: name the host with --host NAME, or --all --out DIR\n"; out.exitCode = .usage; return out
@@ -184,10 +196,14 @@ public enum EmitRCFinalCommand {
                 }
                 let existing = snapshot?.bytes ?? []
                 let updated: [UInt8]
-                switch RCFinal.update(existing, cluster: loaded.cluster.name, host: name, block: block) {
+                switch RCFinal.updateReporting(existing, cluster: loaded.cluster.name, host: name, block: block) {
                 case .failure(let e):
                     out.stderr += "lvsc: \(Shown.path(path)): \(e.message); the file is unchanged\n"; out.exitCode = .usage; return out
-                case .success(let u): updated = u
+                case .success(let u):
+                    updated = u.bytes
+                    if let old = u.replacedCluster {
+                        out.stderr += "lvsc: \(Shown.path(path)): replaced \(name)'s block written under cluster name '\(Shown.text(old))' with one under '\(loaded.cluster.name)'\n"
+                    }
                 }
                 if updated != existing || snapshot == nil {
                     if case .failure(let e) = SafeFiles.replace(path, with: updated, snapshot: snapshot) {
@@ -205,6 +221,27 @@ public enum EmitRCFinalCommand {
         return out
     }
 
+}
+
+extension EmitRCFinalCommand {
+    /// Inventory hosts with no block and real servers with no host line, one line each.
+    static func skipped(_ rc: RCFinal, _ cluster: Cluster) -> String {
+        var out = ""
+        for h in cluster.inventory.hosts where rc.role(of: h) == nil {
+            let why = h.isFloatingVIP ? "a floating VIP (the MASTER director holds it)" : "neither a director nor a real server of any director"
+            out += "lvsc: no block for \(Shown.text(h.name.value)): \(why)\n"
+        }
+        let known = cluster.hostIndex()
+        var seen = Set<IPAddress>()
+        for d in cluster.directors {
+            for vs in d.config?.virtualServers ?? [] {
+                for rs in vs.realServers where known[rs.address.value] == nil && seen.insert(rs.address.value).inserted {
+                    out += "lvsc: no block for real server \(rs.address.value) of \(d.name): it has no line in \(Shown.path(cluster.inventory.path))\n"
+                }
+            }
+        }
+        return out
+    }
 }
 
 /// `lvsc emit keepalived`
@@ -320,7 +357,14 @@ public enum PlanCommand {
             if k < bytes.count, bytes[k] == UInt8(ascii: "{") {
                 return StateJSON.parse(bytes).mapError { ConfigParser.ReadError(message: $0.message) }
             }
-            return IPVSText.parse(String(decoding: bytes, as: UTF8.self)).map { DirectorState(table: $0) }
+            // `ipvsadm -L -n` is a listing for people; the rules it stands for are in -save's output.
+            let text = String(decoding: bytes.prefix(4096), as: UTF8.self)
+            if text.contains("IP Virtual Server version") || text.contains("Prot LocalAddress:Port") {
+                return .failure(ConfigParser.ReadError(message: "this is 'ipvsadm -L -n' output; give 'ipvsadm-save -n' output (the same table as rules lvsc can read)"))
+            }
+            // ipvsadm-save holds the table only: the sysctls are unknown, so the plan lists them
+            // as from an empty state (the same as without --state).
+            return IPVSText.parse(String(decoding: bytes, as: UTF8.self)).map { DirectorState(table: $0, sysctls: [:]) }
                 .mapError { ConfigParser.ReadError(message: "not ipvsadm-save output: \($0)") }
         }
     }
@@ -338,8 +382,13 @@ public enum PlanCommand {
         var current = DirectorState(table: IPVSTable(), addresses: [], sysctls: [:])
         var notes: [EmitNote] = []
         let desired = DirectorState.desired(for: d, notes: &notes)
+        // The same notes as emit ipvsadm: what the table cannot say (health checks above all).
+        out.stderr += ClusterGate.renderNotes(notes, loaded.sources)
         let tc = now()
         if o.live {
+            if let owner = TableOwner.running().first {
+                out.stderr += "lvsc: note: \(owner.program) (pid \(owner.pid)) manages this table: the plan shows how far the kernel is from the configuration, including what its checkers changed\n"
+            }
             do {
                 current = try ApplyCommand.live(try IPVSNetlink(), desired: desired)
             } catch let e as NetlinkError {

@@ -101,6 +101,8 @@ public enum ApplyCommand {
         /// `--cache FILE`: plan against what the last apply left, reading only the services
         /// that change (nil: read the whole table every time).
         public var cache: String?
+        /// `--take-over`: apply even though keepalived (or ldirectord) manages the table.
+        public var takeOver = false
 
         public init() {}
     }
@@ -172,6 +174,15 @@ public enum ApplyCommand {
         guard let loaded = ClusterGate.load(src, needDirector: true, out: &out), let d = loaded.director else { return out }
         var notes: [EmitNote] = []
         let desired = DirectorState.desired(for: d, notes: &notes)
+        out.stderr += ClusterGate.renderNotes(notes, loaded.sources)
+        if !o.dryRun, let owner = TableOwner.running().first {
+            if !o.takeOver {
+                out.stderr += "lvsc: \(owner.refusal)\n"
+                out.exitCode = .system
+                return out
+            }
+            out.stderr += "lvsc: warning: --take-over: applying although \(owner.program) (pid \(owner.pid)) manages this table; its checkers may undo this apply, and this apply undoes what they did\n"
+        }
         var marks: [(String, Double)] = [("parse+lint+compile", PlanCommand.now())]
         // Appended on every way out (a defer would run after the returned value was copied).
         func timed(_ out: CommandOutput) -> CommandOutput {

@@ -70,6 +70,25 @@ public struct PlanRender {
         }
     }
 
+    /// The change made outside the configuration that an operation would undo: a drained
+    /// weight, a real server taken out of a service that is still there (by hand, or by a
+    /// health checker of another table owner).
+    func reverts(_ op: PlanOperation, in plan: Plan) -> String? {
+        switch op {
+        case .updateDestination(let k, let d, let old) where d.weight != old.weight:
+            if old.weight == 0 {
+                return "a drained real server: the kernel has \(IPVSText.endpoint(d.address, d.port)) of \(IPVSText.service(k)) at weight 0, the configuration at \(d.weight)"
+            }
+            return "a weight set outside the configuration: \(old.weight) in the kernel, \(d.weight) in the configuration"
+        case .addDestination(let k, let d):
+            let serviceIsNew = plan.operations.contains { if case .addService(let s) = $0 { return s.key == k }; return false }
+            if serviceIsNew { return nil }
+            return "the removal of \(IPVSText.endpoint(d.address, d.port)) from \(IPVSText.service(k)), which the kernel still serves (taken out by hand, or by a health checker)"
+        default:
+            return nil
+        }
+    }
+
     /// One line per operation, written as the ipvsadm (or ip/sysctl) command that does the same.
     public func text(_ plan: Plan, explain: Bool) -> String {
         if plan.isEmpty { return "" }
@@ -104,6 +123,7 @@ public struct PlanRender {
                 } else {
                     out += "    because no line of the configuration asks for it any more\n"
                 }
+                if let undone = reverts(op, in: plan) { out += "    reverts \(undone)\n" }
             }
         }
         return out

@@ -34,6 +34,8 @@ public struct RCFinal {
         var fwmark: UInt32?
         var forwarding: IPVSForwarding
         var vrrp: Bool
+        /// Index of the director in `cluster.directors`.
+        var director: Int
     }
 
     public init(cluster: Cluster, options: Options) {
@@ -41,7 +43,7 @@ public struct RCFinal {
         self.options = options
         var tables: [String: IPVSTable] = [:]
         var uses: [IPAddress: [Use]] = [:]
-        for d in cluster.directors {
+        for (k, d) in cluster.directors.enumerated() {
             guard let c = d.config else { continue }
             var comp = IPVSCompiler()
             let t = comp.compile(c)
@@ -49,8 +51,8 @@ public struct RCFinal {
             for s in t.services {
                 for dest in s.destinations {
                     switch s.key {
-                    case .address(_, let a, _): uses[dest.address, default: []].append(Use(vip: a, fwmark: nil, forwarding: dest.forwarding, vrrp: !c.instances.isEmpty))
-                    case .fwmark(let m, _): uses[dest.address, default: []].append(Use(vip: nil, fwmark: m, forwarding: dest.forwarding, vrrp: !c.instances.isEmpty))
+                    case .address(_, let a, _): uses[dest.address, default: []].append(Use(vip: a, fwmark: nil, forwarding: dest.forwarding, vrrp: !c.instances.isEmpty, director: k))
+                    case .fwmark(let m, _): uses[dest.address, default: []].append(Use(vip: nil, fwmark: m, forwarding: dest.forwarding, vrrp: !c.instances.isEmpty, director: k))
                     }
                 }
             }
@@ -105,6 +107,13 @@ public struct RCFinal {
     mutating func keepalivedDirector(_ host: InventoryHost) -> [String] {
         let d = director(host)
         var out = forwarding(compiled(d))
+        // Only a host that sends VRRP adverts to the multicast group needs the route (a real
+        // server never does).
+        if let c = d.config, c.instances.contains(where: { $0.unicastPeers.isEmpty && $0.family == .inet }) {
+            let iface = host.interface?.value ?? c.instances.first?.interface?.value ?? "eth0"
+            out.append("# VRRP adverts go to 224.0.0.18 on \(Shell.comment(iface)): keep multicast on the LAN even where the default route points elsewhere")
+            out.append("ip route replace 224.0.0.0/4 dev \(Shell.word(iface))")
+        }
         let shared = cluster.directors.filter { $0.configPath == d.configPath }.count > 1
         switch options.runtime {
         case .lvsc:
@@ -119,21 +128,40 @@ public struct RCFinal {
     mutating func standaloneDirector(_ host: InventoryHost) -> [String] {
         let d = director(host)
         let table = compiled(d)
+        // Health checks need something that runs them: keepalived's checker process (-C), which
+        // then owns the table and adds each real server whose check passes. A fixed table
+        // would keep sending traffic to a dead server.
+        let checked = d.config?.virtualServers.reduce(0) { n, vs in n + vs.realServers.filter { !$0.checkers.isEmpty }.count } ?? 0
+        if checked > 0 {
+            var out = forwarding(table)
+            out += vipLines(host, table)
+            out.append("# health checks (\(checked) real server\(checked == 1 ? "" : "s")): keepalived's checker process (-C) owns the IPVS table: it adds the services and takes out each real server whose check fails")
+            let shared = cluster.directors.filter { $0.configPath == d.configPath }.count > 1
+            out.append("/usr/sbin/keepalived -C -f \(Shell.word(options.configPath))" + (shared || host.parameter(.id) != nil ? " -i \(Shell.word(host.configID))" : ""))
+            return out
+        }
         for s in table.services {
             for dest in s.destinations where dest.weight > 65_535 {
                 warnings.append(EmitNote("weight \(dest.weight) of \(IPVSText.endpoint(dest.address, dest.port)) is above ipvsadm's -w limit 65535: that line of \(host.name.value)'s block fails; lvsc apply sets it through netlink", at: dest.origin))
             }
         }
         var out = forwarding(table)
+        out += vipLines(host, table)
+        let script = IPVSScript.render(table, style: .commands, header: "")
+        for line in script.split(separator: "\n") where line.hasPrefix("ipvsadm ") { out.append(String(line)) }
+        return out
+    }
+
+    /// A standalone director holds its VIPs itself (no VRRP moves them).
+    func vipLines(_ host: InventoryHost, _ table: IPVSTable) -> [String] {
         let iface = host.interface?.value ?? "eth0"
         var seen = Set<IPAddress>()
+        var out: [String] = []
         for s in IPVSText.sorted(table).services {
             guard case .address(_, let a, _) = s.key, seen.insert(a).inserted else { continue }
             let len = host.subnet.map { $0.value.address.family == a.family && $0.value.contains(a) ? $0.value.length : a.maxPrefix } ?? a.maxPrefix
             out.append("ip \(a.family == .inet6 ? "-6 " : "")addr replace \(a)/\(len) dev \(Shell.word(iface))")
         }
-        let script = IPVSScript.render(table, style: .commands, header: "")
-        for line in script.split(separator: "\n") where line.hasPrefix("ipvsadm ") { out.append(String(line)) }
         return out
     }
 
@@ -162,10 +190,9 @@ public struct RCFinal {
         }
         var out: [String] = []
         let loVIPs = vips
+        // Every line reaches the same state when run again (`replace`, never `add`): a block
+        // stops at its first error under `sh -e`, and rc.final runs at every boot.
         if !loVIPs.isEmpty || !tunVIPs.isEmpty {
-            if uses.contains(where: { $0.vrrp }) {
-                out.append("ip route add 224.0.0.0/4 dev \(Shell.word(iface))")
-            }
             if options.legacyHidden {
                 warnings.append(EmitNote("--legacy-hidden for \(host.name.value): the 'hidden' sysctls need the out-of-tree 2.4/2.6 hidden patch; mainline kernels ignore them and the real server answers ARP for the VIP", at: host.name.span))
                 out.append("# legacy: needs a kernel with the 'hidden' patch (seed, 2004); mainline kernels need arp_ignore/arp_announce instead")
@@ -179,7 +206,7 @@ public struct RCFinal {
                 }
             }
             for v in loVIPs {
-                out.append(v.family == .inet6 ? "ip -6 addr add \(v)/128 dev lo" : "ip addr add \(v)/32 dev lo")
+                out.append(v.family == .inet6 ? "ip -6 addr replace \(v)/128 dev lo" : "ip addr replace \(v)/32 dev lo")
             }
         }
         if !tunVIPs.isEmpty {
@@ -187,7 +214,7 @@ public struct RCFinal {
             out.append("modprobe ipip")
             out.append("ip link set tunl0 up")
             for v in tunVIPs {
-                out.append(v.family == .inet6 ? "ip -6 addr add \(v)/128 dev tunl0" : "ip addr add \(v)/32 dev tunl0")
+                out.append(v.family == .inet6 ? "ip -6 addr replace \(v)/128 dev tunl0" : "ip addr replace \(v)/32 dev tunl0")
             }
             out.append("sysctl -w net.ipv4.conf.tunl0.rp_filter=0")
             out.append("sysctl -w net.ipv4.conf.all.rp_filter=0")
@@ -195,8 +222,23 @@ public struct RCFinal {
         for m in marks {
             out.append("# fwmark \(m): add the addresses your firewall marks with \(m) to lo (DR) or tunl0 (TUN) yourself")
         }
-        for v in natVIPs {
-            out.append("# NAT for \(v): this host's default route must point at the director, which rewrites the replies")
+        if !natVIPs.isEmpty, let own = host.address?.value {
+            // The director rewrites NAT replies: this host's default route points at it.
+            var gateways: [NATGateway] = []
+            for u in uses where u.forwarding == .masquerade {
+                if let g = cluster.directors[u.director].natGateway(for: own), !gateways.contains(g) { gateways.append(g) }
+            }
+            let served = natVIPs.map { "\($0)" }.joined(separator: ", ")
+            if let g = gateways.first {
+                out.append("# NAT for \(served): replies go back through the director, which rewrites them; \(g.instance.map { "\(g.address) is the floating VIP of vrrp_instance \(Shell.comment($0))" } ?? "\(g.address) is the director's address")")
+                out.append("ip route replace default via \(g.address)")
+                if gateways.count > 1 {
+                    warnings.append(EmitNote("\(host.name.value) is a NAT real server of directors with different gateways (\(gateways.map { "\($0.address)" }.joined(separator: ", "))); its block uses \(g.address)", at: host.name.span))
+                }
+            } else {
+                out.append("# NAT for \(served): no gateway VIP of the director is on this host's LAN (lint: nat-gateway); set this host's default route to the director yourself")
+                warnings.append(EmitNote("NAT real server \(host.name.value) gets no default route: no gateway VIP is on its LAN (see lvsc explain nat-gateway)", at: host.name.span))
+            }
         }
         return out
     }
@@ -210,8 +252,27 @@ public struct RCFinal {
     /// file stays as it was (a Latin-1 comment, CRLF line ends). A new block goes before a
     /// closing `exit` line, where it would otherwise never run. A BEGIN marker without its END,
     /// or two blocks for the host, is refused: the operator must see that file.
+    /// The updated file, and the cluster name of an older block that was replaced (a block
+    /// written before the cluster had its name, or under another one).
+    public struct Updated: Equatable {
+        public var bytes: [UInt8]
+        public var replacedCluster: String?
+    }
+
     public static func update(_ existing: [UInt8], cluster: String, host: String, block: String) -> Result<[UInt8], UpdateError> {
-        let begin = Array(beginMarker(cluster, host).utf8), end = Array(endMarker(cluster, host).utf8)
+        updateReporting(existing, cluster: cluster, host: host, block: block).map(\.bytes)
+    }
+
+    /// The cluster name in a marker line `# BEGIN lvsc CLUSTER/HOST` (or END) for this host.
+    static func markerCluster(_ line: ArraySlice<UInt8>, _ word: String, host: String) -> String? {
+        let prefix = Array("# \(word) lvsc ".utf8), suffix = Array("/\(Shell.comment(host))".utf8)
+        guard line.count > prefix.count + suffix.count, line.starts(with: prefix), line.suffix(suffix.count).elementsEqual(suffix) else { return nil }
+        let name = line.dropFirst(prefix.count).dropLast(suffix.count)
+        guard !name.isEmpty, !name.contains(0x20), !name.contains(UInt8(ascii: "/")) else { return nil }
+        return String(decoding: name, as: UTF8.self)
+    }
+
+    public static func updateReporting(_ existing: [UInt8], cluster: String, host: String, block: String) -> Result<Updated, UpdateError> {
         // Lines as byte ranges (end excludes the newline).
         var lines: [Range<Int>] = []
         var start = 0
@@ -225,6 +286,29 @@ public struct RCFinal {
             while e > s, existing[e - 1] == 0x20 || existing[e - 1] == 0x09 || existing[e - 1] == 0x0D { e -= 1 }
             return existing[s..<e]
         }
+        // This host's blocks under any cluster name: markers must not depend on where the
+        // repository was checked out, and one written under an older name is replaced.
+        var names: [String] = []
+        for r in lines {
+            if let n = markerCluster(content(r), "BEGIN", host: host), !names.contains(n) { names.append(n) }
+        }
+        var replaced: String?
+        var markerCluster = cluster
+        if !names.contains(cluster) {
+            if names.count > 1 {
+                return .failure(UpdateError(message: "the file has blocks for \(Shell.comment(host)) under \(names.count) cluster names (\(names.map(Shell.comment).joined(separator: ", "))); keep one by hand"))
+            }
+            if let old = names.first { replaced = old; markerCluster = old }
+        } else if names.count > 1 {
+            return .failure(UpdateError(message: "the file has blocks for \(Shell.comment(host)) under \(names.count) cluster names (\(names.map(Shell.comment).joined(separator: ", "))); keep one by hand"))
+        }
+        return updateBlock(existing, lines: lines, content: content, cluster: markerCluster, currentCluster: cluster, host: host, block: block)
+            .map { Updated(bytes: $0, replacedCluster: replaced) }
+    }
+
+    static func updateBlock(_ existing: [UInt8], lines: [Range<Int>], content: (Range<Int>) -> ArraySlice<UInt8>,
+                            cluster: String, currentCluster: String, host: String, block: String) -> Result<[UInt8], UpdateError> {
+        let begin = Array(beginMarker(cluster, host).utf8), end = Array(endMarker(cluster, host).utf8)
         let begins = lines.indices.filter { content(lines[$0]).elementsEqual(begin) }
         let ends = lines.indices.filter { content(lines[$0]).elementsEqual(end) }
         let crlf = lines.first.map { $0.upperBound > $0.lowerBound && existing[$0.upperBound - 1] == 0x0D } ?? false

@@ -12,8 +12,10 @@ public struct ClusterDirector: Sendable {
 
 /// The whole cluster: the inventory and every director's model.
 public struct Cluster: Sendable {
-    /// The folder holding cluster.txt, used to name the cluster in output.
+    /// The cluster's name in markers and headers: `# lvsc: cluster=NAME` in cluster.txt, or
+    /// `--cluster NAME`; `cluster` when neither names it (never the folder's name).
     public var name: String
+    public static let unnamed = "cluster"
     public var inventory: Inventory
     public var directors: [ClusterDirector]
     /// Problems loading the directors' files.
@@ -41,7 +43,7 @@ public enum ClusterLoader {
         let inventoryFile = sources.add(path: inventoryPath, bytes: bytes)
         let inventory = InventoryParser.parse(inventoryFile)
         if inventory.unquotable { sources.markUnquotable(inventoryFile.id) }
-        var cluster = Cluster(name: clusterName(inventory.folder), inventory: inventory, directors: [])
+        var cluster = Cluster(name: inventory.clusterName?.value ?? Cluster.unnamed, inventory: inventory, directors: [])
         // One file shared by several directors (the seed's @id pattern) is read from disk once.
         var read: [String: Result<SourceFile, ConfigParser.ReadError>] = [:]
         let folder = realPath(inventory.folder)
@@ -88,7 +90,7 @@ public enum ClusterLoader {
         var inventory = Inventory(path: "(no inventory)", file: empty)
         inventory.hosts = [host]
         let variant = FrontEnd.read(file: file, sources: sources, configID: name)[0]
-        var cluster = Cluster(name: hostName, inventory: inventory,
+        var cluster = Cluster(name: Cluster.unnamed, inventory: inventory,
                               directors: [ClusterDirector(host: host, configPath: path, variant: variant)])
         if let problem = ValueSyntax.hostNameProblem(hostName) {
             cluster.diagnostics.add("inventory-bad-value", .error,
@@ -104,15 +106,6 @@ public enum ClusterLoader {
         return String(cString: r)
     }
 
-    static func clusterName(_ folder: String) -> String {
-        var path = folder
-        if path == "." || path.isEmpty {
-            var buf = [CChar](repeating: 0, count: 4096)
-            if let cwd = getcwd(&buf, buf.count) { path = String(cString: cwd) }
-        }
-        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
-        return path.split(separator: "/").last.map(String.init) ?? "cluster"
-    }
 }
 
 #if canImport(Glibc)
@@ -120,3 +113,43 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// Where a NAT real server must send its replies: the director rewrites them, so the real
+/// server's default route points at it — the floating VIP a VRRP group keeps on the real
+/// servers' LAN, or a standalone director's own address there.
+public struct NATGateway: Sendable, Equatable {
+    public var address: IPAddress
+    /// The VRRP instance holding the gateway VIP (nil for a standalone director's address).
+    public var instance: String?
+    public var span: SourceSpan?
+}
+
+extension ClusterDirector {
+    /// The gateway for a NAT real server of this director: a VIP whose prefix contains the
+    /// real server's address (the first in file order), else, for a director without VRRP,
+    /// its own address when its LAN (net=) holds the real server.
+    public func natGateway(for realServer: IPAddress) -> NATGateway? {
+        guard let c = config else { return nil }
+        for i in c.instances {
+            for v in i.virtualIPs where v.prefix.explicitLength && v.prefix.length < v.prefix.address.maxPrefix
+                && v.prefix.address.family == realServer.family && v.prefix.contains(realServer) && v.prefix.address != realServer {
+                return NATGateway(address: v.prefix.address, instance: i.name.value, span: v.span)
+            }
+        }
+        if c.instances.isEmpty, let own = host.address, let net = host.subnet, net.value.contains(realServer), own.value != realServer {
+            return NATGateway(address: own.value, instance: nil, span: own.span)
+        }
+        return nil
+    }
+
+    /// The VRRP instance whose VIPs hold an address (a service's VIP).
+    public func instance(holding a: IPAddress) -> VRRPInstance? {
+        config?.instances.first { $0.virtualIPs.contains { $0.prefix.address == a } }
+    }
+
+    /// Whether two instances of this director fail over together (one sync group holds both).
+    public func synced(_ a: String, _ b: String) -> Bool {
+        if a == b { return true }
+        return config?.syncGroups.contains { g in g.members.contains { $0.value == a } && g.members.contains { $0.value == b } } ?? false
+    }
+}

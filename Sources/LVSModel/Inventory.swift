@@ -96,6 +96,10 @@ public struct Inventory: Sendable {
     public var diagnostics = DiagnosticBag()
     /// Not a cluster.txt at all: its lines must not be quoted in excerpts.
     public var unquotable = false
+    /// `# lvsc: cluster=NAME`: the cluster's name in rc.final markers and headers. It is
+    /// written in the file, never taken from the folder the file is in: a second clone or a CI
+    /// workspace must produce the same markers.
+    public var clusterName: Located<String>?
 
     public var directors: [InventoryHost] { hosts.filter(\.isDirector) }
     public var floatingVIPs: [InventoryHost] { hosts.filter(\.isFloatingVIP) }

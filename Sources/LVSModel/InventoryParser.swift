@@ -38,6 +38,9 @@ public struct InventoryParser {
     static func parseLine(_ b: [UInt8], _ start: Int, _ end: Int, _ fileID: UInt32, _ inv: inout Inventory) {
         var fields: [Field] = []
         var i = start
+        // `# lvsc: KEY=VALUE` comment lines carry lvsc's own settings; other tools reading
+        // cluster.txt (monitoring) skip them as comments.
+        parseDirective(b, start, end, fileID, &inv)
         while i < end {
             while i < end && isSpace(b[i]) { i += 1 }
             if i >= end || b[i] == UInt8(ascii: "#") { break }
@@ -83,6 +86,35 @@ public struct InventoryParser {
         }
         parseExtra(b, fields[6], fileID, &host, &inv)
         inv.hosts.append(host)
+    }
+
+    static let directivePrefix = Array("# lvsc:".utf8)
+
+    static func parseDirective(_ b: [UInt8], _ start: Int, _ end: Int, _ fileID: UInt32, _ inv: inout Inventory) {
+        var i = start
+        while i < end && isSpace(b[i]) { i += 1 }
+        guard end - i >= directivePrefix.count, b[i..<(i + directivePrefix.count)].elementsEqual(directivePrefix) else { return }
+        i += directivePrefix.count
+        while i < end && isSpace(b[i]) { i += 1 }
+        var e = end
+        while e > i && isSpace(b[e - 1]) { e -= 1 }
+        let text = String(decoding: b[i..<e], as: UTF8.self)
+        let span = SourceSpan(file: fileID, offset: UInt32(i), length: UInt32(max(e - i, 1)))
+        guard let eq = text.firstIndex(of: "="), text[..<eq] == "cluster" else {
+            inv.diagnostics.add("inventory-syntax", .error, "unknown lvsc directive '\(ValueSyntax.shown(b[i..<e]))'", at: span,
+                                hint: "the one directive is '# lvsc: cluster=NAME'; write other comments without 'lvsc:'")
+            return
+        }
+        let name = String(text[text.index(after: eq)...])
+        let valueSpan = SourceSpan(file: fileID, offset: UInt32(i + 8), length: UInt32(max(e - i - 8, 1)))
+        if let problem = ValueSyntax.clusterNameProblem(name) {
+            inv.diagnostics.add("inventory-bad-value", .error, "cluster=: \(problem)", at: valueSpan)
+        } else if let first = inv.clusterName {
+            inv.diagnostics.add("inventory-syntax", .error, "the cluster is named twice", at: span,
+                                related: [RelatedLocation(span: first.span, message: "first named here")])
+        } else {
+            inv.clusterName = Located(name, valueSpan)
+        }
     }
 
     /// `-`, or `key=value` pairs joined by commas.

@@ -37,6 +37,11 @@ public enum ValueSyntax {
         return nil
     }
 
+    /// A cluster's name (markers of rc.final blocks): the same shape as a host name.
+    public static func clusterNameProblem(_ name: String) -> String? {
+        hostNameProblem(name).map { $0.replacingAll("host name", with: "cluster name") }
+    }
+
     /// A config id (keepalived's `-i`, `@id` lines): a word of letters, digits, `.`, `_`, `-`.
     public static func configIDProblem(_ id: String) -> String? {
         let b = Array(id.utf8)

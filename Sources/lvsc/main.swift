@@ -155,6 +155,9 @@ struct ClusterOptions: ParsableArguments {
     @Flag(help: "Emit even when the cluster has lint errors (they are listed)")
     var force = false
 
+    @Option(help: ArgumentHelp("The cluster's name in markers and headers (default: '# lvsc: cluster=NAME' in cluster.txt)", valueName: "name"))
+    var cluster: String?
+
     func validate() throws {
         if inventory != nil && file != nil { throw ValidationError("give --inventory or -f, not both") }
     }
@@ -165,6 +168,7 @@ struct ClusterOptions: ParsableArguments {
         s.file = file
         s.host = host
         s.force = force
+        s.clusterName = cluster
         return s
     }
 }
@@ -310,12 +314,16 @@ struct Apply: ParsableCommand {
     @Option(help: ArgumentHelp("Remember what was applied in FILE; the next apply reads only the services the configuration changes (plus a spot check of three others), not the whole table", valueName: "FILE"))
     var cache: String?
 
+    @Flag(name: .customLong("take-over"), help: "Apply even though keepalived (not -P) or ldirectord manages this director's IPVS table")
+    var takeOver = false
+
     func run() throws {
         var o = ApplyCommand.Options()
         o.cache = cache
         o.dryRun = dryRun
         o.window = max(1, window)
         o.timings = timings
+        o.takeOver = takeOver
         emit(ApplyCommand.run(cluster.source, o))
     }
 }

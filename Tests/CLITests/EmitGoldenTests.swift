@@ -113,21 +113,23 @@ final class EmitGoldenTests: XCTestCase {
             XCTAssertEqual(try String(contentsOf: tmp.appendingPathComponent("\(h).rc.final"), encoding: .utf8), try expected("\(h).rc.final"))
         }
         let legacy = try run("emit rc-final --host www4 --legacy-hidden")
-        XCTAssertTrue(legacy.stdout.contains("sysctl -w net.ipv4.conf.lo.hidden=1\nsysctl -w net.ipv4.conf.all.hidden=1\nip addr add 207.241.224.241/32 dev lo\n"), legacy.stdout)
+        XCTAssertTrue(legacy.stdout.contains("sysctl -w net.ipv4.conf.lo.hidden=1\nsysctl -w net.ipv4.conf.all.hidden=1\nip addr replace 207.241.224.241/32 dev lo\n"), legacy.stdout)
+        // Nothing is skipped without a word: the LB line gets no file, and says why.
+        XCTAssertTrue(r.stderr.contains("lvsc: no block for www: a floating VIP (the MASTER director holds it)"), r.stderr)
         XCTAssertTrue(legacy.stderr.contains("warning: --legacy-hidden"), legacy.stderr)
         XCTAssertEqual(try run("emit rc-final --host www").status, 2, "the LB line has no role")
         XCTAssertEqual(try run("emit ipvsadm").status, 2, "two directors: --host is needed")
     }
 
     func testEmitRefusesAClusterWithErrorsUnlessForced() throws {
-        let bad = "--inventory '\(repositoryRoot.path)/Fixtures/cluster-rules/master-backup-mismatch/bad/cluster.txt' --host lvs01"
+        let bad = "--inventory '\(repositoryRoot.path)/Fixtures/cluster-rules/duplicate-vrid/bad/cluster.txt' --host lvs01"
         let refused = try run("emit ipvsadm \(bad)")
         XCTAssertEqual(refused.status, 1)
         XCTAssertEqual(refused.stdout, "")
         XCTAssertTrue(refused.stderr.contains("nothing emitted"), refused.stderr)
         let forced = try run("emit ipvsadm --force \(bad)")
         XCTAssertEqual(forced.status, 0)
-        XCTAssertTrue(forced.stderr.contains("--force: emitting despite 1 lint errors"), forced.stderr)
+        XCTAssertTrue(forced.stderr.contains("--force: emitting despite 1 lint error (shown above)"), forced.stderr)
         XCTAssertTrue(forced.stdout.hasPrefix("-A -t 192.0.2.100:80 -s rr\n"), forced.stdout)
     }
 
@@ -142,16 +144,26 @@ final class EmitGoldenTests: XCTestCase {
         let r = try run("plan --host lvs01 --state '\(tmp.path)' --explain")
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout, """
+            set sysctl       sysctl -w net.ipv4.ip_forward=1
+                because a director forwards packets it does not own
             add dest         ipvsadm -a -t 207.241.224.241:80 -r 207.241.229.86:80 -g -w 1
                 because lvs01.conf:59: real_server 207.241.229.86 80 { # www6
+                reverts the removal of 207.241.229.86:80 from -t 207.241.224.241:80, which the kernel still serves (taken out by hand, or by a health checker)
             update dest      ipvsadm -e -t 207.241.224.241:80 -r 207.241.228.168:80 -g -w 1   # weight 5 -> 1
                 because lvs01.conf:52: real_server 207.241.228.168 80 { # www4
+                reverts a weight set outside the configuration: 5 in the kernel, 1 in the configuration
 
             """)
         try expected("lvs01.ipvsadm").write(to: tmp, atomically: true, encoding: .utf8)
+        // ipvsadm-save holds no sysctls: the plan lists forwarding, as it does from no state at all.
         let none = try run("plan --host lvs01 --state '\(tmp.path)'")
-        XCTAssertEqual(none.stdout, "")
-        XCTAssertTrue(none.stderr.contains("0 operations: the state already matches lvs01's configuration"), none.stderr)
+        XCTAssertEqual(none.stdout, "set sysctl       sysctl -w net.ipv4.ip_forward=1\n")
+        XCTAssertTrue(none.stderr.contains("1 operation\n"), none.stderr)
+        // `ipvsadm -L -n` is recognised and refused with the command to use instead.
+        try "IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  207.241.224.241:80 rr persistent 9600\n".write(to: tmp, atomically: true, encoding: .utf8)
+        let listing = try run("plan --host lvs01 --state '\(tmp.path)'")
+        XCTAssertEqual(listing.status, 2)
+        XCTAssertTrue(listing.stderr.contains("give 'ipvsadm-save -n' output"), listing.stderr)
         let json = try run("plan --host lvs01 --format json")
         let ops = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [[String: Any]]
         XCTAssertEqual(ops.map { $0["op"] as! String }, ["set-sysctl", "add-service", "add-destination", "add-destination", "add-destination"])
@@ -192,7 +204,27 @@ final class MixedClusterGoldenTests: XCTestCase {
         // so the plan then updates exactly the one destination that has one).
         try expected("lvs09.ipvsadm").write(to: tmp, atomically: true, encoding: .utf8)
         let r = try run("plan --state '\(tmp.path)'")
-        XCTAssertEqual(r.stdout.split(separator: "\n").count, 3, r.stdout)
-        XCTAssertTrue(r.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("update dest") && $0.contains("-r 192.0.2.22:80") && $0.contains("upperThreshold 0 -> 1000") }, r.stdout)
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 5, r.stdout)
+        XCTAssertEqual(lines.prefix(2).map(String.init), ["set sysctl       sysctl -w net.ipv4.ip_forward=1", "set sysctl       sysctl -w net.ipv6.conf.all.forwarding=1"], r.stdout)
+        XCTAssertTrue(lines.dropFirst(2).allSatisfy { $0.hasPrefix("update dest") && $0.contains("-r 192.0.2.22:80") && $0.contains("upperThreshold 0 -> 1000") }, r.stdout)
+    }
+}
+
+/// A standalone director whose real servers have health checks: its block starts keepalived's
+/// checker process (-C), which owns the table, instead of loading a fixed table that would keep
+/// sending traffic to a dead server.
+final class CheckedClusterGoldenTests: XCTestCase {
+    let golden = GoldenFolder("Fixtures/emit/checked")
+
+    func testStandaloneDirectorWithChecksStartsTheChecker() throws {
+        for host in ["lvs20", "web21"] {
+            let r = try golden.run("emit rc-final --host \(host)")
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(r.stdout, try golden.expected("\(host).rc.final"), host)
+        }
+        let block = try golden.run("emit rc-final --host lvs20").stdout
+        XCTAssertTrue(block.contains("\n/usr/sbin/keepalived -C -f /specials/keepalived.conf\n"), block)
+        XCTAssertFalse(block.contains("ipvsadm"), "a fixed table next to the checker: two owners")
     }
 }

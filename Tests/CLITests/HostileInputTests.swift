@@ -129,7 +129,7 @@ final class HostileInputTests: XCTestCase {
                 XCTAssertTrue(run.calls.contains(["ip", "addr", "replace", "192.0.2.110/24", "dev", "eth0;reboot"]), "\(run.calls)")
             case "web1":
                 XCTAssertTrue(run.calls.contains(["sysctl", "-w", "net.ipv4.conf.eth0$(reboot).arp_ignore=1"]), "\(run.calls)")
-                XCTAssertTrue(run.calls.contains(["ip", "route", "add", "224.0.0.0/4", "dev", "eth0$(reboot)"]), "\(run.calls)")
+                XCTAssertTrue(run.calls.contains(["ip", "addr", "replace", "192.0.2.100/32", "dev", "lo"]), "\(run.calls)")
             default:
                 XCTAssertTrue(run.calls.contains(["keepalived", "-f", "/specials/keepalived.conf", "-i", "a`reboot`"]), "\(run.calls)")
             }
@@ -541,7 +541,8 @@ final class HostileInputTests: XCTestCase {
     func testUpdateMarkersThatCannotBeTrustedAreRefused() throws {
         let s = try Scratch("markers")
         try cluster(s)
-        let cluster = s.url.lastPathComponent
+        // No cluster name in cluster.txt: the markers say "cluster", whatever the folder is called.
+        let cluster = "cluster"
         let begin = "# BEGIN lvsc \(cluster)/web1", end = "# END lvsc \(cluster)/web1"
         // BEGIN without END: exit 2, the file untouched.
         try s.write("rc1", "#!/bin/sh\n\(begin)\nold\nexit 0\n")
@@ -563,5 +564,34 @@ final class HostileInputTests: XCTestCase {
         // And twice is once.
         XCTAssertEqual(try s.lvsc(["emit", "rc-final", "--host", "web1", "--update", "rc3"]).status, 0)
         XCTAssertEqual(try s.text("rc3"), added)
+    }
+
+    /// The markers come from cluster.txt (`# lvsc: cluster=NAME`) or --cluster, never from the
+    /// folder: a second clone updates the same block, and a block written under an older name
+    /// is replaced, with a word, instead of left beside a new one.
+    func testMarkersDoNotDependOnTheCheckout() throws {
+        let s = try Scratch("checkout-a")
+        try cluster(s)
+        let text = try s.text("cluster.txt")
+        try s.write("cluster.txt", "# lvsc: cluster=prod\n" + text)
+        try s.write("rc.local", "#!/bin/sh\n# BEGIN lvsc checkout-a/web1\nip addr add 192.0.2.99/32 dev lo\n# END lvsc checkout-a/web1\nexit 0\n")
+        let r = try s.lvsc(["emit", "rc-final", "--host", "web1", "--update", "rc.local"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("replaced web1's block written under cluster name 'checkout-a' with one under 'prod'"), r.stderr)
+        let once = try s.text("rc.local")
+        XCTAssertFalse(once.contains("192.0.2.99"), "the stale block stayed:\n\(once)")
+        XCTAssertEqual(once.components(separatedBy: "# BEGIN lvsc").count, 2, once)
+        XCTAssertTrue(once.contains("# BEGIN lvsc prod/web1\n"), once)
+        // Another clone in another folder: the same bytes.
+        let other = try Scratch("checkout-b")
+        for f in ["cluster.txt", "lvs01.conf", "lvs02.conf", "solo.conf"] { try other.write(f, bytes: try s.read(f)) }
+        try other.write("rc.local", bytes: try s.read("rc.local"))
+        XCTAssertEqual(try other.lvsc(["emit", "rc-final", "--host", "web1", "--update", "rc.local"]).status, 0)
+        XCTAssertEqual(try other.text("rc.local"), once)
+        // --cluster names it on the command line; two older names for one host are refused.
+        XCTAssertTrue(try s.lvsc(["emit", "rc-final", "--host", "web1", "--cluster", "staging"]).stdout.hasPrefix("# BEGIN lvsc staging/web1\n"))
+        XCTAssertEqual(try s.lvsc(["emit", "rc-final", "--host", "web1", "--cluster", "../x"]).status, 2)
+        try s.write("two", "# BEGIN lvsc a/web1\n# END lvsc a/web1\n# BEGIN lvsc b/web1\n# END lvsc b/web1\n")
+        XCTAssertEqual(try s.lvsc(["emit", "rc-final", "--host", "web1", "--update", "two"]).status, 2)
     }
 }

@@ -6,7 +6,10 @@
 # A file without VRRP is a standalone director: its VIPs go on eth0 (a dummy here).
 ip link show eth0 >/dev/null 2>&1 || { ip link add eth0 type dummy && ip link set eth0 up; }
 cd /lab/fixtures/configs
-C=/tmp/apply.cache
+# The cache lives on a small file system of its own, which the scenario fills below to make
+# writing the cache fail (its temporary file has a random name: nothing can be planted there).
+mkdir -p /tmp/cachefs && mount -t tmpfs -o size=256k tmpfs /tmp/cachefs
+C=/tmp/cachefs/apply.cache
 same() {
     lvsc emit ipvsadm -f "$1" > /tmp/want 2>/dev/null
     ipvsadm-save -n > /tmp/got
@@ -37,16 +40,18 @@ has "(0 netlink writes; read 3 of 18 services, the rest as the cache says)"
 
 # When the cache cannot be written, the apply still succeeds and says so; the cache it removed
 # before writing to the kernel is not there to mislead the next one.
-mkdir -p /tmp/v3 $C.tmp
+mkdir -p /tmp/v3
 sed 's/weight 9$/weight 8/' /tmp/v2/matrix.conf > /tmp/v3/matrix.conf
+# dd stops with "No space left on device" once the file system is full: that is the point.
+dd if=/dev/zero of=/tmp/cachefs/fill bs=4096 2>/dev/null || true
 run apply -f /tmp/v3/matrix.conf --cache $C
 has "(1 netlink write; read 4 of 18 services"
-has "warning: cannot write the cache $C.tmp: Is a directory; the next apply reads the whole table"
+has "warning: cannot write the cache $C: No space left on device; the next apply reads the whole table"
 run apply -f /tmp/v3/matrix.conf --cache $C
 has "cache $C: no cache yet; reading the whole table"
 has "(0 netlink writes)"
-has "warning: cannot write the cache $C.tmp: Is a directory; the cache is left as it was"
-rmdir $C.tmp
+has "warning: cannot write the cache $C: No space left on device; the cache is left as it was"
+rm /tmp/cachefs/fill
 run apply -f /tmp/v2/matrix.conf --cache $C
 has "(1 netlink write)"
 same /tmp/v2/matrix.conf
