@@ -34,6 +34,7 @@ struct ClusterChecks {
         lanRules()
         realServersKnown()
         natGateways()
+        interfaceLANs()
         routerIDs()
         unicastPeers()
         serviceDrift()
@@ -136,7 +137,8 @@ struct ClusterChecks {
                           related: [RelatedLocation(span: ref.instance.name.span, message: "\(director(ref).name)'s instance")])
                 continue
             }
-            if r.prefix.length != v.prefix.length || r.device?.value != v.device?.value || r.label?.value != v.label?.value {
+            if r.prefix.length != v.prefix.length || !sameInterface(r.device?.value, of: ref, v.device?.value, of: o)
+                || !sameLabel(r.label?.value, of: ref, v.label?.value, of: o) {
                 diags.add("peer-config-drift", .error,
                           "VIP \(v.prefix.address) is \(vipText(v)) on \(who(o)) but \(vipText(r)) on \(who(ref))", at: v.span,
                           related: [RelatedLocation(span: r.span, message: "\(director(ref).name)'s line")])
@@ -148,6 +150,22 @@ struct ClusterChecks {
                       at: o.instance.name.span, hint: "copy the line into \(director(o).name)'s virtual_ipaddress block",
                       related: [RelatedLocation(span: r.span, message: "\(director(ref).name)'s line")])
         }
+    }
+
+    /// Two directors' interface names for one thing: the same when cluster.txt puts them on
+    /// the same LAN (eth0 on one director, ens192 on the other), else when they are equal.
+    func sameInterface(_ a: String?, of ca: ClusterInstance, _ b: String?, of cb: ClusterInstance) -> Bool {
+        if a == b { return true }
+        guard let a, let b else { return false }
+        if let la = director(ca).host.lan(of: a)?.key, let lb = director(cb).host.lan(of: b)?.key { return la == lb }
+        return false
+    }
+
+    /// Labels `IFACE:TAG`: the same tag on interfaces of the same LAN.
+    func sameLabel(_ a: String?, of ca: ClusterInstance, _ b: String?, of cb: ClusterInstance) -> Bool {
+        if a == b { return true }
+        guard let a, let b, let ca1 = a.firstIndex(of: ":"), let cb1 = b.firstIndex(of: ":") else { return false }
+        return a[ca1...] == b[cb1...] && sameInterface(String(a[..<ca1]), of: ca, String(b[..<cb1]), of: cb)
     }
 
     func vipText(_ v: VirtualIP) -> String {
@@ -283,6 +301,8 @@ struct ClusterChecks {
     // MARK: real-server-unknown
 
     mutating func realServersKnown() {
+        // `-f FILE`: no inventory to be missing from.
+        guard cluster.hasInventory else { return }
         for d in cluster.directors {
             guard let c = d.config else { continue }
             for vs in c.virtualServers {
@@ -298,6 +318,39 @@ struct ClusterChecks {
                                   at: rs.address.span, hint: "add a host line for it (emit rc-final then writes its VIP and ARP settings)")
                     }
                 }
+            }
+        }
+    }
+
+    // MARK: interface-not-in-inventory, split LANs
+
+    /// Each instance's interface should be one cluster.txt lists for its director; and the
+    /// same instance (name and VRID) on two directors must be on one LAN, or the two never hear
+    /// each other's adverts and both become MASTER.
+    mutating func interfaceLANs() {
+        struct Key: Hashable { var name: String; var vrid: Int; var family: IPAddress.Family }
+        var first: [Key: ClusterInstance] = [:]
+        for ci in groups.instances {
+            let d = director(ci)
+            let iface = ci.instance.interface?.value ?? d.config?.globalDefs.defaultInterface?.value ?? "eth0"
+            let listed = d.host.lans.compactMap { $0.interface?.value }
+            if !listed.isEmpty, d.host.lan(of: iface) == nil {
+                diags.add("interface-not-in-inventory", .warning,
+                          "\(who(ci)) runs on \(iface), which cluster.txt does not list for \(d.name) (iface=\(listed.joined(separator: ", iface="))): lvsc can only guess its LAN",
+                          at: ci.instance.interface?.span ?? ci.instance.name.span,
+                          hint: "add iface=\(iface),net=PREFIX to \(d.name)'s line, or correct the interface")
+            }
+            let key = Key(name: ci.instance.name.value, vrid: ci.vrid, family: ci.family)
+            if let other = first[key] {
+                if other.director != ci.director, other.lan != ci.lan {
+                    diags.add("peer-config-drift", .error,
+                              "\(who(ci)) is on LAN \(ci.lan) (interface \(iface)), but \(who(other)) is on LAN \(other.lan): the two never hear each other's adverts and both become MASTER (split brain)",
+                              at: ci.instance.interface?.span ?? ci.instance.name.span,
+                              hint: "run both on the interface of the same LAN (cluster.txt maps each director's interfaces to its LANs)",
+                              related: [RelatedLocation(span: other.instance.interface?.span ?? other.instance.name.span, message: "\(director(other).name)'s interface")])
+                }
+            } else {
+                first[key] = ci
             }
         }
     }

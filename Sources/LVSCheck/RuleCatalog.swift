@@ -338,6 +338,15 @@ public enum RuleCatalog {
              that is an error. A NAT real server needs no block of its own (its default route), so
              there it is a warning.
              """, scope: .cluster),
+        Rule(id: "interface-not-in-inventory", severity: .warning, summary: "A vrrp_instance on an interface cluster.txt does not list for its director",
+             explanation: """
+             cluster.txt lists each director's interfaces with the LAN each is on
+             (iface=eth0,net=192.0.2.0/24, repeated for a director on several LANs). That mapping
+             is how lvsc compares directors on different hardware (eth0 on one, ens192 on the
+             other) and writes each one's own interface into its generated keepalived.conf. An
+             instance on an interface not listed there is placed on a LAN lvsc can only guess
+             from its VIPs; usually a typo in the interface or a line cluster.txt lacks.
+             """, scope: .cluster),
         Rule(id: "nat-gateway", severity: .error, summary: "A NAT real server without a gateway VIP on its LAN, or one that does not move with the service",
              explanation: """
              With NAT (lb_kind NAT) the director rewrites the replies, so each real server's default

@@ -71,7 +71,9 @@ struct VRRPGroups {
         let iface = inst.interface?.value ?? config.globalDefs.defaultInterface?.value ?? "eth0"
         let family = inst.family
         let lan: String
-        if iface == host.interface?.value, let named = host.lanName ?? host.subnet.map({ "\($0.value.network)/\($0.value.length)" }) {
+        if let named = host.lan(of: iface)?.key {
+            // cluster.txt says which LAN this interface is on (directors on different hardware
+            // name it differently: eth0 on one, ens192 on the other).
             lan = named
         } else if let vip = inst.virtualIPs.first(where: { $0.prefix.explicitLength && $0.prefix.length < $0.prefix.address.maxPrefix }) {
             lan = "\(vip.prefix.network)/\(vip.prefix.length)"

@@ -13,6 +13,8 @@ public struct ClusterSource {
     public var force = false
     /// `--cluster NAME`: the cluster's name, over `# lvsc: cluster=` in cluster.txt.
     public var clusterName: String?
+    /// Off when a whole-cluster command already linted (and printed) the cluster once.
+    var lintGate = true
 
     public init() {}
 }
@@ -58,7 +60,7 @@ enum ClusterGate {
         let result = ClusterLinter(sources: sources).lint(cluster)
         LintCommand.clustersKeptUntilExit.append(result)
         let errors = result.diagnostics.filter { $0.severity == .error }
-        if !errors.isEmpty || result.droppedErrors > 0 {
+        if src.lintGate, !errors.isEmpty || result.droppedErrors > 0 {
             let renderer = DiagnosticRenderer(sources: sources, rules: RuleCatalog.all.map(\.descriptor), color: false, toolVersion: lvscVersion)
             out.stderr += renderer.render(errors, format: .text)
             if !src.force {
@@ -91,6 +93,40 @@ enum ClusterGate {
         return loaded
     }
 
+    /// `--all --out DIR`: the command once per director, each output in DIR/HOST+suffix; the
+    /// cluster's lint gate applies once, and nothing is skipped without a line saying why.
+    static func forEveryDirector(_ src: ClusterSource, folder: String, suffix: String,
+                                 _ each: (ClusterSource) -> CommandOutput) -> CommandOutput {
+        var out = CommandOutput()
+        guard let loaded = load(src, needDirector: false, out: &out) else { return out }
+        if case .failure(let e) = SafeFiles.ensureFolder(folder) {
+            out.stderr += "lvsc: \(e.message)\n"; out.exitCode = .usage; return out
+        }
+        for d in loaded.cluster.directors {
+            guard d.config != nil else {
+                out.stderr += "lvsc: no file for \(Shown.text(d.name)): its configuration could not be read\n"
+                out.exitCode = .usage
+                continue
+            }
+            if let problem = ValueSyntax.hostNameProblem(d.name) {
+                out.stderr += "lvsc: no file for \(Shown.text(d.name)): \(problem)\n"; out.exitCode = .usage; continue
+            }
+            var one = src
+            one.host = d.name
+            // The gate already ran (and --force was decided) for the whole cluster.
+            one.lintGate = false
+            let r = each(one)
+            out.stderr += r.stderr
+            guard r.exitCode == .clean || r.exitCode == .findings else { out.exitCode = r.exitCode; continue }
+            let path = folder + "/" + d.name + suffix
+            if case .failure(let e) = SafeFiles.writeFresh(path, r.stdout.bytes) {
+                out.stderr += "lvsc: \(e.message)\n"; out.exitCode = .usage; return out
+            }
+            out.stdout += "\(path)\n"
+        }
+        return out
+    }
+
     /// A script line that quoting should have made impossible: a bug in lvsc, and nothing is
     /// written rather than a line root would run.
     static func refuseUnsafe(_ line: String, _ out: CommandOutput) -> CommandOutput {
@@ -120,7 +156,12 @@ enum ClusterGate {
 
 /// `lvsc emit ipvsadm`
 public enum EmitIPVSCommand {
-    public static func run(_ src: ClusterSource, style: IPVSScript.Style) -> CommandOutput {
+    public static func run(_ src: ClusterSource, style: IPVSScript.Style, allInto folder: String? = nil) -> CommandOutput {
+        if let folder {
+            return ClusterGate.forEveryDirector(src, folder: folder, suffix: style == .restore ? ".ipvsadm" : ".ipvsadm.sh") { s in
+                run(s, style: style)
+            }
+        }
         var out = CommandOutput()
         guard let loaded = ClusterGate.load(src, needDirector: true, out: &out), let d = loaded.director else { return out }
         var compiler = IPVSCompiler()
@@ -233,7 +274,7 @@ extension EmitRCFinalCommand {
         }
         let known = cluster.hostIndex()
         var seen = Set<IPAddress>()
-        for d in cluster.directors {
+        for d in cluster.directors where cluster.hasInventory {
             for vs in d.config?.virtualServers ?? [] {
                 for rs in vs.realServers where known[rs.address.value] == nil && seen.insert(rs.address.value).inserted {
                     out += "lvsc: no block for real server \(rs.address.value) of \(d.name): it has no line in \(Shown.path(cluster.inventory.path))\n"
@@ -246,7 +287,10 @@ extension EmitRCFinalCommand {
 
 /// `lvsc emit keepalived`
 public enum EmitKeepalivedCommand {
-    public static func run(_ src: ClusterSource) -> CommandOutput {
+    public static func run(_ src: ClusterSource, allInto folder: String? = nil) -> CommandOutput {
+        if let folder {
+            return ClusterGate.forEveryDirector(src, folder: folder, suffix: ".keepalived.conf") { s in run(s) }
+        }
         var out = CommandOutput()
         guard let loaded = ClusterGate.load(src, needDirector: true, out: &out), let d = loaded.director else { return out }
         var emitter = KeepalivedEmitter(cluster: loaded.cluster, sources: loaded.sources)
@@ -263,7 +307,22 @@ public enum EmitKeepalivedCommand {
 public enum FormatCommand {
     public enum Mode { case print, write, check }
 
-    public static func run(paths: [String], mode: Mode) -> CommandOutput {
+    /// The files a cluster.txt names with conf=, each once, in inventory order.
+    public static func inventoryFiles(_ path: String) -> Result<[String], SafeFiles.Failure> {
+        let sources = SourceManager()
+        switch ClusterLoader.load(inventoryPath: path, sources: sources) {
+        case .failure(let e): return .failure(SafeFiles.Failure(message: "cannot read inventory \(Shown.path(path)): \(e.message)"))
+        case .success(let cluster):
+            var seen = Set<String>()
+            let files = cluster.directors.map(\.configPath).filter { seen.insert($0).inserted }
+            if let bad = cluster.diagnostics.items.first(where: { $0.rule == "inventory-conf" }) {
+                return .failure(SafeFiles.Failure(message: bad.message))
+            }
+            return .success(files)
+        }
+    }
+
+    public static func run(paths: [String], mode: Mode, diff: Bool = false) -> CommandOutput {
         var out = CommandOutput()
         for path in paths {
             let bytes: [UInt8]
@@ -310,7 +369,7 @@ public enum FormatCommand {
                 out.stdout += formatted
             case .check:
                 if formatted != bytes {
-                    out.stdout += "\(path)\n"
+                    out.stdout += diff ? UnifiedDiff.render(bytes, formatted, path: path) : Array("\(path)\n".utf8)
                     if out.exitCode == .clean { out.exitCode = .findings }
                 }
             case .write:

@@ -187,6 +187,11 @@ public enum SafeFiles {
     /// Creates the output folder of `--all --out`, or checks that it is one.
     public static func ensureFolder(_ path: String) -> Result<Void, Failure> {
         if mkdir(path, 0o755) == 0 { return .success(()) }
+        // Missing parents are made too, as mkdir -p would.
+        if errno == ENOENT, let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            if case .failure(let e) = ensureFolder(String(path[..<slash])) { return .failure(e) }
+            if mkdir(path, 0o755) == 0 { return .success(()) }
+        }
         let e = errno
         var st = stat()
         if e == EEXIST, stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return .success(()) }

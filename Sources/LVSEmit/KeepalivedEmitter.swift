@@ -57,6 +57,22 @@ public struct KeepalivedEmitter {
         func replace(_ span: SourceSpan, _ text: String) { replace(span, Array(text.utf8)) }
         if ref.name != d.name {
             routerID(rc, d, config, template) { replace($0, $1) }
+            // Directors on different hardware: each gets its own interface for each LAN.
+            let ifaces = interfaceMap(from: ref, to: d)
+            if !ifaces.isEmpty {
+                for inst in rc.instances {
+                    if let i = inst.interface, let mine = ifaces[i.value] { replace(i.span, mine) }
+                    for v in inst.virtualIPs + inst.excludedVirtualIPs {
+                        if let dev = v.device, let mine = ifaces[dev.value] { replace(dev.span, mine) }
+                        if let l = v.label, let colon = l.value.firstIndex(of: ":"), let mine = ifaces[String(l.value[..<colon])] {
+                            replace(l.span, mine + l.value[colon...])
+                        }
+                    }
+                    for t in inst.trackInterfaces {
+                        if let mine = ifaces[t.name.value] { replace(t.name.span, mine) }
+                    }
+                }
+            }
             let backups = group.filter { $0.name != ref.name }
             for inst in rc.instances {
                 let mine = config.instances.first { $0.name.value == inst.name.value }
@@ -87,7 +103,47 @@ public struct KeepalivedEmitter {
         for e in edits.sorted(by: { $0.offset > $1.offset }) {
             bytes.replaceSubrange(e.offset..<(e.offset + e.length), with: e.bytes)
         }
-        return header(d, from: ref) + formatted(bytes, path: rc.path)
+        let body = formatted(bytes, path: rc.path)
+        if ref.name != d.name { noteLeftovers(body, of: ref, for: d) }
+        noteIncludes(body, for: d)
+        return header(d, from: ref) + body
+    }
+
+    /// The template director's interface name → this director's, for every LAN cluster.txt
+    /// lists for both under different names.
+    func interfaceMap(from ref: ClusterDirector, to d: ClusterDirector) -> [String: String] {
+        var map: [String: String] = [:]
+        for lan in ref.host.lans {
+            guard let theirs = lan.interface?.value, let key = lan.key,
+                  let mine = d.host.lans.first(where: { $0.key == key })?.interface?.value, mine != theirs else { continue }
+            map[theirs] = mine
+        }
+        return map
+    }
+
+    /// Lines of a backup's generated file that still name the MASTER (its host name or
+    /// address: a notification_email_from, a comment), so nothing says "lvs01" on lvs02
+    /// without lvsc saying so.
+    mutating func noteLeftovers(_ body: [UInt8], of master: ClusterDirector, for d: ClusterDirector) {
+        var needles = [Array(master.name.utf8)]
+        if let a = master.host.address?.value { needles.append(Array(a.description.utf8)) }
+        var found: [Int] = []
+        for (n, line) in body.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            if needles.contains(where: { needle in line.firstRange(of: needle) != nil }) { found.append(n + 2) }  // + the header line
+        }
+        guard !found.isEmpty else { return }
+        let shown = found.prefix(8).map(String.init).joined(separator: ", ") + (found.count > 8 ? ", …" : "")
+        notes.append(EmitNote("\(d.name)'s generated file still names \(master.name) (the MASTER it was generated from) on line\(found.count == 1 ? "" : "s") \(shown): check that each is meant for \(d.name) too", at: nil))
+    }
+
+    /// A generated file that includes others: those files must reach the director as well.
+    mutating func noteIncludes(_ body: [UInt8], for d: ClusterDirector) {
+        for line in body.split(separator: 0x0A) {
+            let words = line.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
+            guard let first = words.first, ["include", "includer", "includem", "includew", "includeb", "includea"].contains(String(decoding: first, as: UTF8.self)) else { continue }
+            let pattern = words.dropFirst().map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+            notes.append(EmitNote("\(d.name)'s generated file includes \(pattern): copy the included files to \(d.name) as well", at: nil))
+        }
     }
 
     /// The formatted file, or the file as it is when formatting would change what keepalived

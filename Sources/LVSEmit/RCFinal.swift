@@ -147,6 +147,11 @@ public struct RCFinal {
         }
         var out = forwarding(table)
         out += vipLines(host, table)
+        var schedulers: [String] = []
+        for s in table.services where !schedulers.contains(s.scheduler) { schedulers.append(s.scheduler) }
+        if !schedulers.isEmpty {
+            out.append("# IPVS with the \(schedulers.map(Shell.comment).joined(separator: ", ")) scheduler\(schedulers.count == 1 ? "" : "s"): the kernel loads ip_vs and \(schedulers.map { "ip_vs_" + Shell.comment($0) }.joined(separator: ", ")) on first use; list them in /etc/modules where it does not")
+        }
         let script = IPVSScript.render(table, style: .commands, header: "")
         for line in script.split(separator: "\n") where line.hasPrefix("ipvsadm ") { out.append(String(line)) }
         return out

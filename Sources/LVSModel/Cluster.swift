@@ -20,6 +20,8 @@ public struct Cluster: Sendable {
     public var directors: [ClusterDirector]
     /// Problems loading the directors' files.
     public var diagnostics = DiagnosticBag()
+    /// False for `-f FILE` (one director, no cluster.txt).
+    public var hasInventory = true
 
     /// Inventory hosts by address (the first line wins; clashes are a rule of their own).
     public func hostIndex() -> [IPAddress: Int] {
@@ -92,6 +94,7 @@ public enum ClusterLoader {
         let variant = FrontEnd.read(file: file, sources: sources, configID: name)[0]
         var cluster = Cluster(name: Cluster.unnamed, inventory: inventory,
                               directors: [ClusterDirector(host: host, configPath: path, variant: variant)])
+        cluster.hasInventory = false
         if let problem = ValueSyntax.hostNameProblem(hostName) {
             cluster.diagnostics.add("inventory-bad-value", .error,
                                     "the director's name '\(ValueSyntax.shown(Array(hostName.utf8)))' (from --host or the file name): \(problem)", at: at,

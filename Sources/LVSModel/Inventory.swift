@@ -74,6 +74,40 @@ public struct InventoryHost: Sendable {
     public var lanName: String? { parameter(.lan)?.value }
 
     public var isDirector: Bool { parameter(.conf) != nil }
+
+    /// Every LAN the host is on, in the order written: each `iface=` with the `net=` after it
+    /// (the first pair is `interface`/`subnet`); `lan=` names the first.
+    public var lans: [InventoryLAN] {
+        var out: [InventoryLAN] = []
+        for p in parameters {
+            switch p.key {
+            case .iface: out.append(InventoryLAN(interface: Located(p.value, p.valueSpan), subnet: nil))
+            case .net:
+                guard case .success(let prefix) = IPPrefix.parse(Array(p.value.utf8)) else { continue }
+                if out.isEmpty { out.append(InventoryLAN(interface: nil, subnet: nil)) }
+                if out[out.count - 1].subnet == nil { out[out.count - 1].subnet = Located(prefix, p.valueSpan) }
+            default: continue
+            }
+        }
+        if let name = lanName, !out.isEmpty { out[0].name = name }
+        return out
+    }
+
+    /// The LAN an interface of this host is on (nil when cluster.txt does not list it).
+    public func lan(of iface: String) -> InventoryLAN? { lans.first { $0.interface?.value == iface } }
+}
+
+/// One LAN of a host: its interface there and the subnet.
+public struct InventoryLAN: Sendable {
+    public var interface: Located<String>?
+    public var subnet: Located<IPPrefix>?
+    /// `lan=`: a name for the broadcast domain.
+    public var name: String?
+
+    /// What identifies the LAN across hosts: its name, else its network.
+    public var key: String? {
+        name ?? subnet.map { "\($0.value.network)/\($0.value.length)" }
+    }
 }
 
 /// The keys the `extra` column understands (Grammar/cluster-txt.md).

@@ -145,9 +145,22 @@ public struct InventoryParser {
                                     hint: close ? "did you mean '\(near!)'?" : "known parameters: \(InventoryKey.allCases.map(\.rawValue).joined(separator: ", "))")
                 continue
             }
-            if host.parameter(key) != nil {
+            // iface= and net= repeat for a director on several LANs (iface=eth0,net=…,iface=eth1,net=…):
+            // each net= belongs to the iface= before it. Anything else is given once.
+            let repeated = host.parameters.contains { $0.key == key }
+            if repeated, key != .iface && key != .net {
                 inv.diagnostics.add("inventory-syntax", .error, "parameter '\(keyText)' given twice; the first one is used",
                                     at: span(s, e))
+                continue
+            }
+            if key == .net, host.parameters.last(where: { $0.key == .iface || $0.key == .net })?.key == .net {
+                inv.diagnostics.add("inventory-syntax", .error, "net= follows another net= without an iface= between them; each LAN is iface=NAME,net=PREFIX",
+                                    at: span(s, e))
+                continue
+            }
+            if key == .iface, let dup = host.parameters.first(where: { $0.key == .iface && $0.value == value }) {
+                inv.diagnostics.add("inventory-syntax", .error, "iface=\(ValueSyntax.shown(Array(value.utf8))) is listed twice for this host",
+                                    at: span(s, e), related: [RelatedLocation(span: dup.keySpan, message: "first listed here")])
                 continue
             }
             let param = InventoryParameter(key: key, value: value, keySpan: span(s, eq), valueSpan: span(eq + 1, e))

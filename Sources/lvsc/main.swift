@@ -188,7 +188,17 @@ struct EmitIPVS: ParsableCommand {
     @Option(help: "restore: exactly ipvsadm-save -n of the loaded table; commands: a re-runnable sh script")
     var style: IPVSScript.Style = .restore
 
-    func run() throws { emit(EmitIPVSCommand.run(cluster.source, style: style)) }
+    @Flag(help: "Every director, one file each (needs --out)")
+    var all = false
+
+    @Option(help: ArgumentHelp("Folder for --all", valueName: "dir"))
+    var out: String?
+
+    func validate() throws {
+        if all != (out != nil) { throw ValidationError("--all and --out go together") }
+    }
+
+    func run() throws { emit(EmitIPVSCommand.run(cluster.source, style: style, allInto: all ? out : nil)) }
 }
 
 struct EmitRCFinal: ParsableCommand {
@@ -239,14 +249,27 @@ struct EmitKeepalived: ParsableCommand {
 
     @OptionGroup var cluster: ClusterOptions
 
-    func run() throws { emit(EmitKeepalivedCommand.run(cluster.source)) }
+    @Flag(help: "Every director, one file each (needs --out)")
+    var all = false
+
+    @Option(help: ArgumentHelp("Folder for --all", valueName: "dir"))
+    var out: String?
+
+    func validate() throws {
+        if all != (out != nil) { throw ValidationError("--all and --out go together") }
+    }
+
+    func run() throws { emit(EmitKeepalivedCommand.run(cluster.source, allInto: all ? out : nil)) }
 }
 
 struct Fmt: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Format keepalived.conf files canonically (comments kept; same model).")
 
     @Argument(help: "keepalived.conf files; - for standard input")
-    var files: [String]
+    var files: [String] = []
+
+    @Option(help: ArgumentHelp("Every keepalived.conf this cluster.txt names (conf=)", valueName: "file"))
+    var inventory: String?
 
     @Flag(name: .shortAndLong, help: "Rewrite the files in place")
     var write = false
@@ -254,12 +277,29 @@ struct Fmt: ParsableCommand {
     @Flag(help: "List files that are not formatted; exit 1 if any")
     var check = false
 
+    @Flag(help: "With --check: print what fmt would change, as a unified diff")
+    var diff = false
+
     func validate() throws {
-        if files.isEmpty { throw ValidationError("give at least one file") }
+        if files.isEmpty && inventory == nil { throw ValidationError("give files or --inventory cluster.txt") }
         if write && check { throw ValidationError("--write and --check exclude each other") }
+        if diff && !check { throw ValidationError("--diff goes with --check") }
     }
 
-    func run() throws { emit(FormatCommand.run(paths: files, mode: write ? .write : (check ? .check : .print))) }
+    func run() throws {
+        var paths = files
+        if let inventory {
+            switch FormatCommand.inventoryFiles(inventory) {
+            case .success(let named): paths += named
+            case .failure(let e):
+                var out = CommandOutput()
+                out.stderr = "lvsc: \(e.message)\n"
+                out.exitCode = .usage
+                emit(out)
+            }
+        }
+        emit(FormatCommand.run(paths: paths, mode: write ? .write : (check ? .check : .print), diff: diff))
+    }
 }
 
 struct PlanCmd: ParsableCommand {

@@ -121,6 +121,38 @@ final class EmitGoldenTests: XCTestCase {
         XCTAssertEqual(try run("emit ipvsadm").status, 2, "two directors: --host is needed")
     }
 
+    /// Whole-cluster forms: every director's keepalived.conf and ipvsadm table in one command,
+    /// the same bytes as one command per director; fmt over every file the inventory names;
+    /// fmt --check --diff prints a diff that patch(1) applies to give fmt's output.
+    func testWholeClusterFormsAndFmtDiff() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("lvsc-wc-\(getpid())")
+        try? FileManager.default.removeItem(at: tmp)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        for (cmd, suffix) in [("emit keepalived", ".keepalived.conf"), ("emit ipvsadm", ".ipvsadm"), ("emit ipvsadm --style commands", ".ipvsadm.sh")] {
+            let dir = tmp.appendingPathComponent(suffix)
+            let r = try run("\(cmd) --all --out '\(dir.path)'")
+            XCTAssertEqual(r.status, 0, r.stderr)
+            for h in ["lvs01", "lvs02"] {
+                let one = try run("\(cmd) --host \(h)")
+                XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent(h + suffix), encoding: .utf8), one.stdout, "\(cmd) \(h)")
+            }
+        }
+        XCTAssertEqual(try run("emit keepalived --all").status, 2, "--all needs --out")
+        // fmt over the inventory: both directors' files are the seed's layout, not lvsc's.
+        let check = try run("fmt --check --inventory cluster.txt")
+        XCTAssertEqual(check.status, 1)
+        XCTAssertEqual(check.stdout, "lvs01.conf\nlvs02.conf\n")
+        let diff = try run("fmt --check --diff lvs01.conf")
+        XCTAssertEqual(diff.status, 1)
+        XCTAssertTrue(diff.stdout.hasPrefix("--- lvs01.conf\n+++ lvs01.conf (lvsc fmt)\n@@ -1,"), diff.stdout)
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: archive.appendingPathComponent("lvs01.conf"), to: tmp.appendingPathComponent("lvs01.conf"))
+        try Data(diff.stdout.utf8).write(to: tmp.appendingPathComponent("fmt.diff"))
+        let patched = try sh("patch -s lvs01.conf < fmt.diff && cat lvs01.conf", in: tmp)
+        XCTAssertEqual(patched.status, 0, patched.stderr)
+        XCTAssertEqual(patched.stdout, try run("fmt lvs01.conf").stdout)
+    }
+
     func testEmitRefusesAClusterWithErrorsUnlessForced() throws {
         let bad = "--inventory '\(repositoryRoot.path)/Fixtures/cluster-rules/duplicate-vrid/bad/cluster.txt' --host lvs01"
         let refused = try run("emit ipvsadm \(bad)")

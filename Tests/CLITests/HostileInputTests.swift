@@ -504,6 +504,71 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
+    /// A backup's generated keepalived.conf that still names the MASTER (a mail sender, a
+    /// comment) or includes other files says so.
+    func testGeneratedBackupFileSaysWhatStillNamesTheMaster() throws {
+        let s = try Scratch("leftovers")
+        try cluster(s)
+        let lvs01 = try s.text("lvs01.conf")
+        try s.write("extra.conf", "# nothing\n")
+        try s.write("lvs01.conf", "global_defs {\n    notification_email_from lvs01@example.org\n}\ninclude extra.conf\n" + lvs01)
+        try s.write("lvs02.conf", "global_defs {\n    notification_email_from lvs01@example.org\n}\ninclude extra.conf\n" + (try s.text("lvs02.conf")))
+        let r = try s.lvsc(["emit", "keepalived", "--host", "lvs02"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("lvs02's generated file still names lvs01 (the MASTER it was generated from) on line 3"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("lvs02's generated file includes extra.conf: copy the included files to lvs02 as well"), r.stderr)
+    }
+
+    /// Directors on different hardware: cluster.txt maps each one's interfaces to LANs, peers
+    /// are compared through that mapping, each generated file gets its own names, and an
+    /// instance on another LAN than its peer's (split brain) is an error.
+    func testDirectorsOnDifferentHardware() throws {
+        let s = try Scratch("hardware")
+        func conf(_ state: String, _ prio: Int, _ iface: String) -> String {
+            """
+            vrrp_instance VI_1 {
+                state \(state)
+                interface \(iface)
+                virtual_router_id 51
+                priority \(prio)
+                track_interface {
+                    \(iface)
+                }
+                virtual_ipaddress {
+                    192.0.2.100/24 dev \(iface) label \(iface):1
+                }
+            }
+
+            """
+        }
+        try s.write("lvs01.conf", conf("MASTER", 150, "eth0"))
+        try s.write("lvs02.conf", conf("BACKUP", 100, "ens192"))
+        try s.write("cluster.txt", """
+            # lvsc: cluster=hw
+            lvs01 02:00:00:00:00:01 LVS LVS01 lvs 192.0.2.11 conf=lvs01.conf,iface=eth0,net=192.0.2.0/24
+            lvs02 02:00:00:00:00:02 LVS LVS02 lvs 192.0.2.12 conf=lvs02.conf,iface=ens192,net=192.0.2.0/24,iface=ens224,net=198.51.100.0/24
+            www   00:00:00:00:00:00 LB  WWW   www 192.0.2.100 -
+
+            """)
+        let lint = try s.lvsc(["lint"])
+        XCTAssertEqual(lint.status, 0, lint.stdout)
+        XCTAssertFalse(lint.stdout.contains("peer-config-drift"), lint.stdout)
+        let generated = try s.lvsc(["emit", "keepalived", "--host", "lvs02"])
+        XCTAssertEqual(generated.status, 0, generated.stderr)
+        for want in ["interface ens192", "192.0.2.100/24 dev ens192 label ens192:1", "        ens192\n"] {
+            XCTAssertTrue(generated.stdout.contains(want), "\(want) missing:\n\(generated.stdout)")
+        }
+        XCTAssertFalse(generated.stdout.contains("eth0"), generated.stdout)
+        // The backup's instance on its other LAN: never hears the MASTER.
+        try s.write("lvs02.conf", conf("BACKUP", 100, "ens224"))
+        let split = try s.lvsc(["lint"])
+        XCTAssertEqual(split.status, 1)
+        XCTAssertTrue(split.stdout.contains("both become MASTER (split brain) [peer-config-drift]"), split.stdout)
+        // An interface cluster.txt does not list is reported.
+        try s.write("lvs02.conf", conf("BACKUP", 100, "eth7"))
+        XCTAssertTrue(try s.lvsc(["lint"]).stdout.contains("[interface-not-in-inventory]"))
+    }
+
     // MARK: 9. what ipvsadm prints and keepalived loads
 
     func testOutputMatchesIpvsadmAndKeepalived() throws {

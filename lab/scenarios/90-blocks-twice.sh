@@ -5,21 +5,24 @@
 # Each in a fresh network namespace, under sh -e, twice: both runs exit 0 and leave the same
 # addresses, routes, sysctls and (where the block owns it) IPVS table. The other blocks run in
 # namespaces on the build machine (Tests/CLITests/BlockNamespaceTests.swift).
+# The blocks run in bash --posix: an operator's /bin/sh runs iproute2's ip, while the guest's
+# busybox sh would run its own ip applet (which has no `addr replace`, nor netns) by name.
+IP=/lab/bin/ip
 state() {   # what a block leaves behind, in namespace $1 (the sysctls its lines set)
-    ip netns exec "$1" sh -c '
+    $IP netns exec "$1" bash --posix -c '
         ip -o addr show | sed -e "s/ valid_lft.*//" -e "s/ tentative//" | sort
         ip route show table all | sort
         ip -6 route show table all | sort
         for k in $(sed -n "s/^sysctl -w \(.*\)=.*/\1/p" /tmp/block.sh | tr -d "'"'"'"); do echo "$k=$(sysctl -n "$k")"; done'
-    [ "$2" = ipvs ] && ip netns exec "$1" ipvsadm-save -n
+    [ "$2" = ipvs ] && $IP netns exec "$1" ipvsadm-save -n
     true
 }
 twice() {   # folder host interface address [ipvs | vip ADDRESS]
     ns=blk-$2
-    ip netns add "$ns"
-    ip -n "$ns" link add "$3" type veth peer name peer0
-    ip -n "$ns" link set lo up; ip -n "$ns" link set peer0 up; ip -n "$ns" link set "$3" up
-    ip -n "$ns" addr add "$4/24" dev "$3"
+    $IP netns add "$ns"
+    $IP -n "$ns" link add "$3" type veth peer name peer0
+    $IP -n "$ns" link set lo up; $IP -n "$ns" link set peer0 up; $IP -n "$ns" link set "$3" up
+    $IP -n "$ns" addr add "$4/24" dev "$3"
     cd "/lab/fixtures/$1"
     extra=""
     if lvsc emit rc-final --host "$2" 2>/dev/null | grep -q '/usr/sbin/keepalived '; then
@@ -29,18 +32,18 @@ twice() {   # folder host interface address [ipvs | vip ADDRESS]
     lvsc emit rc-final --host "$2" $extra > /tmp/block.sh 2>/tmp/emit.err || { cat /tmp/emit.err; exit 1; }
     cat /tmp/block.sh
     for run in 1 2; do
-        ip netns exec "$ns" sh -e /tmp/block.sh > /tmp/run.out 2>&1 || { echo "$2: run $run failed:"; cat /tmp/run.out; exit 1; }
+        $IP netns exec "$ns" bash --posix -e /tmp/block.sh > /tmp/run.out 2>&1 || { echo "$2: run $run failed:"; cat /tmp/run.out; exit 1; }
         if [ "${5:-}" = vip ]; then
             # keepalived takes the VIP once it has heard no master for 3 adverts (slower under TCG).
-            i=0; while [ $i -lt 150 ] && ! ip -n "$ns" -o addr show | grep -q " $6 "; do sleep 0.2; i=$((i+1)); done
-            ip -n "$ns" -o addr show | grep -q " $6 " || { echo "$2: keepalived did not take the VIP $6"; exit 1; }
+            i=0; while [ $i -lt 150 ] && ! $IP -n "$ns" -o addr show | grep -q " $6 "; do sleep 0.2; i=$((i+1)); done
+            $IP -n "$ns" -o addr show | grep -q " $6 " || { echo "$2: keepalived did not take the VIP $6"; exit 1; }
         fi
         state "$ns" "${5:-}" > /tmp/state$run
     done
     cmp /tmp/state1 /tmp/state2 || { echo "$2: the second run changed the state"; diff /tmp/state1 /tmp/state2; exit 1; }
     cat /tmp/state2
     [ -f /run/keepalived.pid ] && { kill "$(cat /run/keepalived.pid)"; sleep 1; }
-    ip netns del "$ns"
+    $IP netns del "$ns"
 }
 twice archive-doc lvs01 eth0 198.51.100.11 vip 198.51.100.241/24
 twice mixed lvs09 eth0 192.0.2.9 ipvs
