@@ -366,8 +366,10 @@ struct ClusterChecks {
             for vs in c.virtualServers {
                 let nat = vs.realServers.filter { ($0.method?.value ?? vs.effectiveMethod) == .nat }
                 if nat.isEmpty { continue }
+                // A standalone director read with -f and no net= gives nothing to look for.
+                let knowsLANs = !c.instances.isEmpty || d.host.subnet != nil
                 let missing = nat.filter { d.natGateway(for: $0.address.value) == nil }
-                if !missing.isEmpty {
+                if knowsLANs, !missing.isEmpty {
                     diags.add("nat-gateway", .error,
                               "NAT real server\(missing.count == 1 ? "" : "s") \(missing.map { "\($0.address.value)" }.joined(separator: ", ")) of \(d.name) \(missing.count == 1 ? "has" : "have") no gateway: no VIP of \(d.name)\(c.instances.isEmpty ? "" : "'s VRRP instances") is on \(missing.count == 1 ? "its" : "their") LAN, so replies would bypass the director that must rewrite them",
                               at: missing[0].address.span,

@@ -285,6 +285,45 @@ extension EmitRCFinalCommand {
     }
 }
 
+/// `lvsc emit systemd`
+public enum EmitSystemdCommand {
+    public static func run(_ src: ClusterSource, all: Bool, out folder: String, rc options: RCFinal.Options) -> CommandOutput {
+        var out = CommandOutput()
+        guard let loaded = ClusterGate.load(src, needDirector: false, out: &out) else { return out }
+        var rc = RCFinal(cluster: loaded.cluster, options: options)
+        var hosts: [InventoryHost] = []
+        if all {
+            hosts = rc.hostsWithRoles
+        } else {
+            guard let name = src.host, let h = loaded.cluster.inventory.hosts.first(where: { $0.name.value == name }) else {
+                out.stderr += "lvsc: name a host of the inventory with --host NAME, or --all\n"; out.exitCode = .usage; return out
+            }
+            hosts = [h]
+        }
+        for h in hosts {
+            if let problem = ValueSyntax.hostNameProblem(h.name.value) {
+                out.stderr += "lvsc: no files for \(Shown.text(h.name.value)): \(problem)\n"; out.exitCode = .usage; continue
+            }
+            if let block = rc.block(for: h), let bad = Shell.unsafeLines(block).first { return ClusterGate.refuseUnsafe(bad, out) }
+            guard let files = SystemdUnits.files(for: h, rc: &rc) else {
+                out.stderr += "lvsc: \(Shown.text(h.name.value)) is neither a director nor a real server of any director: no files\n"; out.exitCode = .usage; continue
+            }
+            // One tree per host under --all (DIR/HOST/etc/…), the host's own root otherwise.
+            let root = all ? folder + "/" + h.name.value : folder
+            for f in files {
+                let path = root + "/" + f.path
+                let dir = String(path[..<path.lastIndex(of: "/")!])
+                if case .failure(let e) = SafeFiles.ensureFolder(dir) { out.stderr += "lvsc: \(e.message)\n"; out.exitCode = .usage; return out }
+                if case .failure(let e) = SafeFiles.writeFresh(path, Array(f.text.utf8)) { out.stderr += "lvsc: \(e.message)\n"; out.exitCode = .usage; return out }
+                out.stdout += "\(path)\n"
+            }
+        }
+        if all { out.stderr += EmitRCFinalCommand.skipped(rc, loaded.cluster) }
+        out.stderr += ClusterGate.renderNotes(rc.warnings, loaded.sources, severity: "warning")
+        return out
+    }
+}
+
 /// `lvsc emit keepalived`
 public enum EmitKeepalivedCommand {
     public static func run(_ src: ClusterSource, allInto folder: String? = nil) -> CommandOutput {
@@ -421,9 +460,8 @@ public enum PlanCommand {
             if text.contains("IP Virtual Server version") || text.contains("Prot LocalAddress:Port") {
                 return .failure(ConfigParser.ReadError(message: "this is 'ipvsadm -L -n' output; give 'ipvsadm-save -n' output (the same table as rules lvsc can read)"))
             }
-            // ipvsadm-save holds the table only: the sysctls are unknown, so the plan lists them
-            // as from an empty state (the same as without --state).
-            return IPVSText.parse(String(decoding: bytes, as: UTF8.self)).map { DirectorState(table: $0, sysctls: [:]) }
+            // ipvsadm-save holds the table only: the plan leaves sysctls alone (and says so).
+            return IPVSText.parse(String(decoding: bytes, as: UTF8.self)).map { DirectorState(table: $0) }
                 .mapError { ConfigParser.ReadError(message: "not ipvsadm-save output: \($0)") }
         }
     }
@@ -466,6 +504,11 @@ public enum PlanCommand {
         }
         let t2 = now()
         let plan = Plan.make(from: current, to: desired)
+        // Without a state the plan sets every sysctl; a state without sysctls (ipvsadm-save)
+        // cannot say whether they are set, so the plan names them instead of leaving them out silently.
+        if current.sysctls == nil, let want = desired.sysctls, !want.isEmpty {
+            out.stderr += "lvsc: note: ipvsadm-save holds no sysctls, so the plan leaves them alone; the director needs \(want.keys.sorted().map { "\($0)=\(want[$0]!)" }.joined(separator: ", ")) (lvsc state --format json records them)\n"
+        }
         let t3 = now()
         let render = PlanRender(sources: loaded.sources)
         switch o.format {

@@ -177,7 +177,7 @@ struct Emit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate what the seed's operator typed by hand: ipvsadm scripts, rc.final blocks, keepalived.conf.",
         discussion: "Refuses to emit when the cluster has lint errors, unless --force.",
-        subcommands: [EmitIPVS.self, EmitRCFinal.self, EmitKeepalived.self])
+        subcommands: [EmitIPVS.self, EmitRCFinal.self, EmitSystemd.self, EmitKeepalived.self])
 }
 
 struct EmitIPVS: ParsableCommand {
@@ -241,6 +241,43 @@ struct EmitRCFinal: ParsableCommand {
         o.rc.legacyHidden = legacyHidden
         o.rc.generator = "lvsc \(lvscVersion)"
         emit(EmitRCFinalCommand.run(cluster.source, o))
+    }
+}
+
+struct EmitSystemd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "systemd",
+        abstract: "A host's set-up for systemd: a sysctl.d file, a oneshot unit, a keepalived.service drop-in.",
+        discussion: """
+        The same set-up as the host's rc.final block, as files to install under / on a host run by
+        systemd: etc/sysctl.d/90-lvsc-CLUSTER-HOST.conf, etc/systemd/system/lvsc-CLUSTER-HOST.service
+        (addresses, routes, ipvsadm lines) and, on a keepalived director,
+        etc/systemd/system/keepalived.service.d/lvsc.conf (Debian's keepalived.service with this
+        director's -f, -i and -C). Example: lvsc emit systemd --host lvs01 --out root && cp -r root/etc /
+        """)
+
+    @OptionGroup var cluster: ClusterOptions
+
+    @Flag(help: "Every host with a role, each under DIR/HOST/")
+    var all = false
+
+    @Option(help: ArgumentHelp("Folder to write the files under (as under /)", valueName: "dir"))
+    var out: String
+
+    @Option(name: .customLong("config-path"), help: ArgumentHelp("Where the director's keepalived.conf lives on the host", valueName: "path"))
+    var configPath: String = "/etc/keepalived/keepalived.conf"
+
+    func validate() throws {
+        if !configPath.hasPrefix("/") || configPath.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            throw ValidationError("--config-path must be an absolute path without control characters")
+        }
+    }
+
+    func run() throws {
+        var o = RCFinal.Options()
+        o.configPath = configPath
+        o.generator = "lvsc \(lvscVersion)"
+        emit(EmitSystemdCommand.run(cluster.source, all: all, out: out, rc: o))
     }
 }
 
