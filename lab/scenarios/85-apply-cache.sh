@@ -42,8 +42,10 @@ has "(0 netlink writes; read 3 of 18 services, the rest as the cache says)"
 # before writing to the kernel is not there to mislead the next one.
 mkdir -p /tmp/v3
 sed 's/weight 9$/weight 8/' /tmp/v2/matrix.conf > /tmp/v3/matrix.conf
-# dd stops with "No space left on device" once the file system is full: that is the point.
+# dd stops with "No space left on device" once the file system is full: that is the point. A
+# second link keeps the old cache's blocks in use when apply removes the cache before writing.
 dd if=/dev/zero of=/tmp/cachefs/fill bs=4096 2>/dev/null || true
+ln $C /tmp/cachefs/held
 run apply -f /tmp/v3/matrix.conf --cache $C
 has "(1 netlink write; read 4 of 18 services"
 has "warning: cannot write the cache $C: No space left on device; the next apply reads the whole table"
@@ -51,7 +53,7 @@ run apply -f /tmp/v3/matrix.conf --cache $C
 has "cache $C: no cache yet; reading the whole table"
 has "(0 netlink writes)"
 has "warning: cannot write the cache $C: No space left on device; the cache is left as it was"
-rm /tmp/cachefs/fill
+rm /tmp/cachefs/fill /tmp/cachefs/held
 run apply -f /tmp/v2/matrix.conf --cache $C
 has "(1 netlink write)"
 same /tmp/v2/matrix.conf
