@@ -46,6 +46,7 @@ def write_cluster(n, folder):
         lines.append("%s 02:00:00:00:00:%02x LVS %s lvs 192.0.2.%d conf=%s.conf,iface=eth0,net=192.0.2.0/24"
                      % (d, k + 1, d.upper(), 11 + k, d))
     lines.append("vip 00:00:00:00:00:00 LB VIP vip 192.0.2.1 -")
+    lines.append("gw 00:00:00:00:00:00 LB GW gw 198.19.255.254 -")
     for i in range(n):
         lines.append("vs%d 00:00:00:00:00:00 LB VS%d www %s -" % (i, i, genconf.vip(i)))
         for r in range(4):

@@ -27,6 +27,8 @@ def main():
     w("        192.0.2.1/24")
     w("    }")
     w("    virtual_ipaddress_excluded {")
+    # The NAT real servers' gateway on their LAN (lvsc's nat-gateway rule asks for one).
+    w("        198.19.255.254/16")
     for i in range(n):
         w("        %s/32" % vip(i))
     w("    }")

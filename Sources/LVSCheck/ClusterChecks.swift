@@ -243,6 +243,8 @@ struct ClusterChecks {
         var used = Set(firstByVIP.keys)
         for d in cluster.directors {
             guard let c = d.config else { continue }
+            // virtual_ipaddress_excluded: held by the MASTER too, just not in its adverts.
+            for i in c.instances { for v in i.excludedVirtualIPs { used.insert(v.prefix.address) } }
             for s in c.staticAddresses { used.insert(s.prefix.address) }
             for vs in c.virtualServers { if case .address(let a, _) = vs.key.value { used.insert(a) } }
             for g in c.virtualServerGroups {
@@ -363,22 +365,26 @@ struct ClusterChecks {
     mutating func natGateways() {
         for d in cluster.directors {
             guard let c = d.config else { continue }
+            let candidates = d.gatewayCandidates
+            // Which instance holds each VIP, once per director (not a scan per service).
+            var holder: [IPAddress: VRRPInstance] = [:]
+            for i in c.instances { for v in i.virtualIPs + i.excludedVirtualIPs where holder[v.prefix.address] == nil { holder[v.prefix.address] = i } }
             for vs in c.virtualServers {
                 let nat = vs.realServers.filter { ($0.method?.value ?? vs.effectiveMethod) == .nat }
                 if nat.isEmpty { continue }
                 // A standalone director read with -f and no net= gives nothing to look for.
                 let knowsLANs = !c.instances.isEmpty || d.host.subnet != nil
-                let missing = nat.filter { d.natGateway(for: $0.address.value) == nil }
+                let missing = nat.filter { d.natGateway(for: $0.address.value, among: candidates) == nil }
                 if knowsLANs, !missing.isEmpty {
                     diags.add("nat-gateway", .error,
                               "NAT real server\(missing.count == 1 ? "" : "s") \(missing.map { "\($0.address.value)" }.joined(separator: ", ")) of \(d.name) \(missing.count == 1 ? "has" : "have") no gateway: no VIP of \(d.name)\(c.instances.isEmpty ? "" : "'s VRRP instances") is on \(missing.count == 1 ? "its" : "their") LAN, so replies would bypass the director that must rewrite them",
                               at: missing[0].address.span,
                               hint: c.instances.isEmpty ? "give the director net= in cluster.txt covering the real servers' LAN" : "add a VIP with the LAN's prefix on the real servers' side (e.g. 192.0.2.254/24) to the service's vrrp_instance")
                 }
-                guard case .address(let vip, _) = vs.key.value, let service = d.instance(holding: vip) else { continue }
+                guard case .address(let vip, _) = vs.key.value, let service = holder[vip] else { continue }
                 var reported = Set<String>()
                 for rs in nat {
-                    guard let g = d.natGateway(for: rs.address.value), let gi = g.instance, !d.synced(gi, service.name.value),
+                    guard let g = d.natGateway(for: rs.address.value, among: candidates), let gi = g.instance, !d.synced(gi, service.name.value),
                           reported.insert(gi).inserted else { continue }
                     diags.add("nat-gateway", .error,
                               "the gateway VIP \(g.address) of NAT real server \(rs.address.value) is in vrrp_instance \(gi), but the service's VIP \(vip) is in \(service.name.value), and no vrrp_sync_group of \(d.name) binds them: after a partial failover they sit on different directors and replies are lost",

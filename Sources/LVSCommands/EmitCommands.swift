@@ -139,10 +139,9 @@ enum ClusterGate {
 
     static func renderNotes(_ notes: [EmitNote], _ sources: SourceManager, severity: String = "note") -> String {
         var out = ""
-        var seen: [EmitNote] = []
+        var seen = Set<EmitNote>()
         // A note about a group's real server holds for every service the group expands to: once.
-        for n in notes where !seen.contains(n) {
-            seen.append(n)
+        for n in notes where seen.insert(n).inserted {
             if let s = n.span {
                 let r = sources.resolve(s)
                 out += "\(r.path):\(r.line):\(r.column): \(severity): \(n.message)\n"

@@ -1,7 +1,7 @@
 import LVSModel
 
 /// Something of the configuration that an output cannot carry; reported, never dropped silently.
-public struct EmitNote: Sendable, Equatable {
+public struct EmitNote: Sendable, Hashable {
     public var message: String
     public var span: SourceSpan?
 

@@ -28,6 +28,8 @@ public struct RCFinal {
     /// built once, so blocks for 40,000 real servers do not recompile every director each.
     let tables: [String: IPVSTable]
     let uses: [IPAddress: [Use]]
+    /// Each director's VIPs that can be a NAT gateway (by index in `cluster.directors`).
+    let gateways: [[(vip: VirtualIP, instance: String)]]
 
     struct Use {
         var vip: IPAddress?
@@ -59,6 +61,7 @@ public struct RCFinal {
         }
         self.tables = tables
         self.uses = uses
+        gateways = cluster.directors.map(\.gatewayCandidates)
     }
 
     public static func beginMarker(_ cluster: String, _ host: String) -> String { "# BEGIN lvsc \(Shell.comment(cluster))/\(Shell.comment(host))" }
@@ -231,7 +234,9 @@ public struct RCFinal {
             // The director rewrites NAT replies: this host's default route points at it.
             var gateways: [NATGateway] = []
             for u in uses where u.forwarding == .masquerade {
-                if let g = cluster.directors[u.director].natGateway(for: own), !gateways.contains(g) { gateways.append(g) }
+                // The same VIP seen from each director of a VRRP pair is one gateway.
+                if let g = cluster.directors[u.director].natGateway(for: own, among: self.gateways[u.director]),
+                   !gateways.contains(where: { $0.address == g.address }) { gateways.append(g) }
             }
             let served = natVIPs.map { "\($0)" }.joined(separator: ", ")
             if let g = gateways.first {

@@ -132,22 +132,32 @@ extension ClusterDirector {
     /// real server's address (the first in file order), else, for a director without VRRP,
     /// its own address when its LAN (net=) holds the real server.
     public func natGateway(for realServer: IPAddress) -> NATGateway? {
-        guard let c = config else { return nil }
-        for i in c.instances {
-            for v in i.virtualIPs where v.prefix.explicitLength && v.prefix.length < v.prefix.address.maxPrefix
-                && v.prefix.address.family == realServer.family && v.prefix.contains(realServer) && v.prefix.address != realServer {
-                return NATGateway(address: v.prefix.address, instance: i.name.value, span: v.span)
+        natGateway(for: realServer, among: gatewayCandidates)
+    }
+
+    /// The VIPs that can be a gateway: those with a LAN prefix (a /32 names no LAN), in file
+    /// order. A director with 10,000 /32 VIPs has one or two of these: callers that look up many
+    /// real servers compute them once.
+    public var gatewayCandidates: [(vip: VirtualIP, instance: String)] {
+        var out: [(vip: VirtualIP, instance: String)] = []
+        // virtual_ipaddress_excluded counts too: the MASTER holds those addresses as well.
+        for i in config?.instances ?? [] {
+            for v in i.virtualIPs + i.excludedVirtualIPs where v.prefix.explicitLength && v.prefix.length < v.prefix.address.maxPrefix {
+                out.append((v, i.name.value))
             }
+        }
+        return out
+    }
+
+    public func natGateway(for realServer: IPAddress, among candidates: [(vip: VirtualIP, instance: String)]) -> NATGateway? {
+        guard let c = config else { return nil }
+        for (v, name) in candidates where v.prefix.address.family == realServer.family && v.prefix.contains(realServer) && v.prefix.address != realServer {
+            return NATGateway(address: v.prefix.address, instance: name, span: v.span)
         }
         if c.instances.isEmpty, let own = host.address, let net = host.subnet, net.value.contains(realServer), own.value != realServer {
             return NATGateway(address: own.value, instance: nil, span: own.span)
         }
         return nil
-    }
-
-    /// The VRRP instance whose VIPs hold an address (a service's VIP).
-    public func instance(holding a: IPAddress) -> VRRPInstance? {
-        config?.instances.first { $0.virtualIPs.contains { $0.prefix.address == a } }
     }
 
     /// Whether two instances of this director fail over together (one sync group holds both).
