@@ -57,6 +57,7 @@ public func fuzzFrontEnd(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     var keepalived = KeepalivedEmitter(cluster: cluster, sources: sources)
+    keepalived.maxGeneratedLines = options.maxGeneratedLines
     for d in directors { _ = keepalived.emit(host: d.name) }
     // The emitters and the state readers take the same bytes: the formatter must be idempotent,
     // ipvsadm-save text and JSON state must parse or fail cleanly, and the compiled table must
@@ -68,9 +69,9 @@ public func fuzzFrontEnd(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // would be a formatter bug).
     let clean = !diags.contains { $0.rule == "syntax" || $0.rule == "not-keepalived" || $0.rule == "include" }
     if clean, formatted != bytes {
-        let before = KeepalivedFormatter.readings(bytes, path: "fuzz.conf", ids: nil, followIncludes: false)
+        let before = KeepalivedFormatter.readings(bytes, path: "fuzz.conf", ids: nil, followIncludes: false, maxGeneratedLines: options.maxGeneratedLines)
         if before.ids.count <= FrontEnd.maxVariants,
-           KeepalivedFormatter.readings(formatted, path: "fuzz.conf", ids: before.ids, followIncludes: false).models != before.models {
+           KeepalivedFormatter.readings(formatted, path: "fuzz.conf", ids: before.ids, followIncludes: false, maxGeneratedLines: options.maxGeneratedLines).models != before.models {
             fatalError("fmt changes the model")
         }
     }

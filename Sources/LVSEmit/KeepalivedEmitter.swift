@@ -9,6 +9,9 @@ public struct KeepalivedEmitter {
     public let cluster: Cluster
     public let sources: SourceManager
     public private(set) var notes: [EmitNote] = []
+    /// The generator budget of the re-reads that prove formatting kept the model (the fuzzer
+    /// lowers it, as it does for its own parse).
+    public var maxGeneratedLines: Int?
 
     public init(cluster: Cluster, sources: SourceManager) {
         self.cluster = cluster
@@ -166,7 +169,7 @@ public struct KeepalivedEmitter {
     /// The formatted file, or the file as it is when formatting would change what keepalived
     /// reads (the formatter refuses such a file).
     mutating func formatted(_ bytes: [UInt8], path: String) -> [UInt8] {
-        switch KeepalivedFormatter.formatPreservingModel(bytes, path: path) {
+        switch KeepalivedFormatter.formatPreservingModel(bytes, path: path, maxGeneratedLines: maxGeneratedLines) {
         case .success(let f): return f
         case .failure(let refusal):
             notes.append(EmitNote("not reformatted: \(refusal.message)", at: nil))

@@ -38,20 +38,21 @@ public enum FrontEnd {
     /// The file read with no config id and with each id it names (`ids` when given, else those
     /// the file names): every way keepalived can read it.
     public static func readEveryVariant(file: SourceFile, sources: SourceManager, ids: [String]? = nil,
-                                        followIncludes: Bool = true) -> (variants: [ConfigVariant], ids: [String]) {
-        let (none, named) = parseOnce(file: file, sources: sources, configID: nil, followIncludes: followIncludes)
+                                        followIncludes: Bool = true, maxGeneratedLines: Int? = nil) -> (variants: [ConfigVariant], ids: [String]) {
+        let (none, named) = parseOnce(file: file, sources: sources, configID: nil, followIncludes: followIncludes, maxGeneratedLines: maxGeneratedLines)
         let all = ids ?? named
         if all.count > maxVariants { return ([none], all) }
-        return ([none] + all.map { parseOnce(file: file, sources: sources, configID: $0, followIncludes: followIncludes).0 }, all)
+        return ([none] + all.map { parseOnce(file: file, sources: sources, configID: $0, followIncludes: followIncludes, maxGeneratedLines: maxGeneratedLines).0 }, all)
     }
 
     /// Files from this size on are lowered on a second thread while the parser reads on.
     public static let pipelineThreshold = 1 << 20
 
     static func parseOnce(file: SourceFile, sources: SourceManager, configID: String?,
-                          pipelined: Bool? = nil, followIncludes: Bool = true) -> (ConfigVariant, [String]) {
+                          pipelined: Bool? = nil, followIncludes: Bool = true, maxGeneratedLines: Int? = nil) -> (ConfigVariant, [String]) {
         var options = ParseOptions(configID: configID)
         options.followIncludes = followIncludes
+        if let maxGeneratedLines { options.maxGeneratedLines = maxGeneratedLines }
         let parser = ConfigParser(sources: sources, options: options)
         let lowering: Lowering
         let parsed: ParseResult
