@@ -7,11 +7,11 @@ seconds=${1:-600}
 mkdir -p .fuzz/src .fuzz/corpus
 # One module: the sources of the pure targets with their cross-imports removed.
 rm -f .fuzz/src/*.swift
-for f in Sources/Diagnostics/*.swift Sources/KeepalivedSyntax/*.swift Sources/KeepalivedSyntax/Generated/*.swift \
-         Sources/LVSModel/*.swift Sources/LVSCheck/*.swift Sources/LVSEmit/*.swift; do
-    sed -E '/^(@_exported )?import (Diagnostics|KeepalivedSyntax|LVSModel|LVSCheck|LVSEmit)$/d' "$f" > ".fuzz/src/$(echo "$f" | tr / _)"
+for f in Sources/Diagnostics/*.swift Sources/LVSCore/*.swift Sources/KeepalivedSyntax/*.swift Sources/KeepalivedSyntax/Generated/*.swift \
+         Sources/LVSModel/*.swift Sources/LVSKernel/*.swift Sources/LVSCheck/*.swift Sources/LVSEmit/*.swift; do
+    sed -E '/^(@_exported )?import (Diagnostics|LVSCore|KeepalivedSyntax|LVSModel|LVSKernel|LVSCheck|LVSEmit)$/d' "$f" > ".fuzz/src/$(echo "$f" | tr / _)"
 done
-swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name LVSFuzz \
+swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name LVSFuzz -package-name lvsc \
     -enforce-exclusivity=unchecked .fuzz/src/*.swift fuzz/FuzzFrontEnd.swift -o .fuzz/fuzz-front-end
 find Fixtures -name '*.conf' -exec cp {} .fuzz/corpus/ \; 2>/dev/null || true
 n=0; for f in $(find Fixtures -name cluster.txt -o -name '*.ipvsadm' -o -name '*.plan'); do n=$((n + 1)); cp "$f" ".fuzz/corpus/other-$n.txt"; done

@@ -45,6 +45,10 @@ public struct CommandOutput {
     public var stdout = OutputBytes()
     public var stderr = ""
     public var exitCode: ExitCode = .clean
+    /// What the command built (models, lint results) and no longer needs. A library caller
+    /// drops it with the output; the `lvsc` executable keeps it until it exits, because freeing a
+    /// model of 50,000 objects costs a tenth of a one-shot run and gains nothing.
+    public var retained: [Any] = []
 
     public init() {}
 }
@@ -67,11 +71,6 @@ public struct LintOptions {
 
 /// `lvsc lint FILE…`
 public enum LintCommand {
-    /// Results live until the process exits: a CLI need not spend a tenth of its run freeing a
-    /// model of 50,000 objects it is about to drop anyway.
-    nonisolated(unsafe) static var keptUntilExit: [FileLintResult] = []
-    nonisolated(unsafe) static var clustersKeptUntilExit: [ClusterLintResult] = []
-
     /// With neither files nor --inventory, a cluster.txt in the current folder is the cluster.
     public static func defaultInventory(paths: [String], inventory: String?) -> String? {
         if inventory != nil || !paths.isEmpty { return inventory }
@@ -125,7 +124,7 @@ public enum LintCommand {
                 let result = ClusterLinter(sources: sources).lint(cluster)
                 for f in sources.files { clusterFiles.insert(realPath(f.path)) }
                 all += result.diagnostics
-                clustersKeptUntilExit.append(result)
+                out.retained.append(result)
                 dropped += result.dropped
                 droppedErrors += result.droppedErrors
                 droppedWarnings += result.droppedWarnings
@@ -141,7 +140,7 @@ public enum LintCommand {
                 let file = sources.add(path: path == "-" ? "<stdin>" : path, bytes: bytes)
                 let result = linter.lint(file: file, configID: options.configID)
                 all += result.diagnostics
-                keptUntilExit.append(result)
+                out.retained.append(result)
                 dropped += result.dropped
                 droppedErrors += result.droppedErrors
                 droppedWarnings += result.droppedWarnings

@@ -1,4 +1,5 @@
 @_exported import LVSEmit
+@_exported import LVSKernel
 import LVSNetlink
 #if canImport(Glibc)
 import Glibc
@@ -58,7 +59,7 @@ enum ClusterGate {
             cluster.name = name
         }
         let result = ClusterLinter(sources: sources).lint(cluster)
-        LintCommand.clustersKeptUntilExit.append(result)
+        out.retained.append(result)
         let errors = result.diagnostics.filter { $0.severity == .error }
         if src.lintGate, !errors.isEmpty || result.droppedErrors > 0 {
             let renderer = DiagnosticRenderer(sources: sources, rules: RuleCatalog.all.map(\.descriptor), color: false, toolVersion: lvscVersion)
@@ -485,14 +486,11 @@ public enum PlanCommand {
             if let owner = TableOwner.running().first {
                 out.stderr += "lvsc: note: \(owner.program) (pid \(owner.pid)) manages this table: the plan shows how far the kernel is from the configuration, including what its checkers changed\n"
             }
-            do {
-                current = try ApplyCommand.live(try IPVSNetlink(), desired: desired)
-            } catch let e as NetlinkError {
-                out.stderr += "lvsc: \(e)\n"
-                out.exitCode = e.exitCode == 4 ? .stateChanged : .system
-                return out
+            do throws(KernelError) {
+                current = try ApplyEngine(kernel: try NetlinkKernel()).live(desired: desired)
             } catch {
-                out.stderr += "lvsc: \(error)\n"; out.exitCode = .system; return out
+                out.fail(error)
+                return out
             }
         } else if let path = o.state {
             switch readState(path) {

@@ -1,3 +1,4 @@
+import LVSKernel
 import LVSModel
 
 extension KeepalivedFormatter {

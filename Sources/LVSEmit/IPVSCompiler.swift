@@ -1,3 +1,4 @@
+import LVSKernel
 import LVSModel
 
 /// Something of the configuration that an output cannot carry; reported, never dropped silently.

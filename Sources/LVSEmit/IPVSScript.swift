@@ -1,3 +1,4 @@
+import LVSKernel
 import LVSModel
 
 /// `lvsc emit ipvsadm`: a director's virtual-service table as ipvsadm text.

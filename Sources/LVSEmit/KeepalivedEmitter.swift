@@ -1,3 +1,4 @@
+import LVSKernel
 import LVSModel
 
 /// `lvsc emit keepalived --host NAME`: the keepalived.conf a director should run, generated

@@ -1,3 +1,4 @@
+import LVSKernel
 import LVSModel
 
 /// `lvsc emit rc-final`: the block each host's /specials/rc.final needs, by its role.

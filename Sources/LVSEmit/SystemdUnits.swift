@@ -1,3 +1,4 @@
+import LVSKernel
 import LVSModel
 
 /// `lvsc emit systemd`: the same set-up as a host's rc.final block, for hosts run by systemd

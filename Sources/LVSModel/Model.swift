@@ -1,3 +1,4 @@
+@_exported import LVSCore
 @_exported import Diagnostics
 @_exported import KeepalivedSyntax
 

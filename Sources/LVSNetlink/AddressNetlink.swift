@@ -1,39 +1,37 @@
 import CNetlink
-import LVSModel
+import LVSCore
+import LVSKernel
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// An address on an interface, as rtnetlink reports it.
-public struct InterfaceAddress: Sendable, Hashable {
-    public var address: IPAddress
-    public var prefixLength: Int
-    public var interface: String
-    public var label: String?
-}
 
 /// rtnetlink addresses (RTM_NEWADDR / RTM_DELADDR / RTM_GETADDR) over libnl's core socket.
 public final class AddressNetlink {
     let sock: OpaquePointer
 
-    public init() throws {
-        guard let s = nl_socket_alloc() else { throw NetlinkError.kernel(operation: "netlink socket", errno: ENOMEM, message: "out of memory") }
+    /// See `setReceiveDeadline`.
+    public let receiveDeadline: Int
+
+    public init(receiveDeadline: Int = 10_000) throws(KernelError) {
+        self.receiveDeadline = receiveDeadline
+        guard let s = nl_socket_alloc() else { throw KernelError.kernel(operation: "netlink socket", errno: ENOMEM, message: "out of memory") }
         sock = s
         if nl_connect(sock, NETLINK_ROUTE) < 0 {
             nl_socket_free(sock)
-            throw NetlinkError.kernel(operation: "rtnetlink socket", errno: errno, message: String(cString: strerror(errno)))
+            throw KernelError.kernel(operation: "rtnetlink socket", errno: errno, message: String(cString: strerror(errno)))
         }
         nl_socket_disable_seq_check(sock)
+        setReceiveDeadline(sock, milliseconds: receiveDeadline)
     }
 
     deinit { nl_socket_free(sock) }
 
     static func family(_ a: IPAddress) -> UInt8 { a.family == .inet ? UInt8(AF_INET) : UInt8(AF_INET6) }
 
-    func change(_ type: Int32, flags: Int32, address: IPAddress, prefixLength: Int, interface: String, label: String?, what: String) throws {
+    func change(_ type: Int32, flags: Int32, address: IPAddress, prefixLength: Int, interface: String, label: String?, what: String) throws(KernelError) {
         let index = if_nametoindex(interface)
-        guard index != 0 else { throw NetlinkError.noSuchInterface(interface) }
-        guard let msg = nlmsg_alloc_simple(type, flags | NLM_F_ACK) else { throw NetlinkError.kernel(operation: what, errno: ENOMEM, message: "out of memory") }
+        guard index != 0 else { throw KernelError.noSuchInterface(interface) }
+        guard let msg = nlmsg_alloc_simple(type, flags | NLM_F_ACK) else { throw KernelError.kernel(operation: what, errno: ENOMEM, message: "out of memory") }
         var ifa = ifaddrmsg(ifa_family: Self.family(address), ifa_prefixlen: UInt8(prefixLength), ifa_flags: 0,
                             ifa_scope: UInt8(RT_SCOPE_UNIVERSE.rawValue), ifa_index: index)
         nlmsg_append(msg, &ifa, MemoryLayout<ifaddrmsg>.size, Int32(NLMSG_ALIGNTO))
@@ -44,32 +42,32 @@ public final class AddressNetlink {
         let box = try exchange(sock, msg, what: what)
         if let (_, e) = box.errors.first {
             switch e {
-            case EPERM, EACCES: throw NetlinkError.permission(what)
-            case EEXIST: throw NetlinkError.exists(what.replacingFirst("add ", with: ""))
-            case EADDRNOTAVAIL, ESRCH, ENOENT: throw NetlinkError.notFound(what.replacingFirst("delete ", with: ""))
-            default: throw NetlinkError.kernel(operation: what, errno: e, message: String(cString: strerror(e)))
+            case EPERM, EACCES: throw KernelError.permission(what)
+            case EEXIST: throw KernelError.exists(what.replacingFirst("add ", with: ""))
+            case EADDRNOTAVAIL, ESRCH, ENOENT: throw KernelError.notFound(what.replacingFirst("delete ", with: ""))
+            default: throw KernelError.kernel(operation: what, errno: e, message: String(cString: strerror(e)))
             }
         }
     }
 
-    public func add(_ a: IPAddress, prefixLength: Int, interface: String, label: String? = nil) throws {
+    public func add(_ a: IPAddress, prefixLength: Int, interface: String, label: String? = nil) throws(KernelError) {
         try change(Int32(RTM_NEWADDR), flags: NLM_F_CREATE | NLM_F_EXCL, address: a, prefixLength: prefixLength, interface: interface,
                    label: label, what: "add address \(a)/\(prefixLength) on \(interface)")
     }
 
-    public func delete(_ a: IPAddress, prefixLength: Int, interface: String) throws {
+    public func delete(_ a: IPAddress, prefixLength: Int, interface: String) throws(KernelError) {
         try change(Int32(RTM_DELADDR), flags: 0, address: a, prefixLength: prefixLength, interface: interface,
                    label: nil, what: "delete address \(a)/\(prefixLength) on \(interface)")
     }
 
     /// Every address of every interface.
-    public func list() throws -> [InterfaceAddress] {
-        guard let msg = nlmsg_alloc_simple(Int32(RTM_GETADDR), NLM_F_DUMP) else { throw NetlinkError.kernel(operation: "list addresses", errno: ENOMEM, message: "out of memory") }
+    public func list() throws(KernelError) -> [HostAddress] {
+        guard let msg = nlmsg_alloc_simple(Int32(RTM_GETADDR), NLM_F_DUMP) else { throw KernelError.kernel(operation: "list addresses", errno: ENOMEM, message: "out of memory") }
         var ifa = ifaddrmsg()
         nlmsg_append(msg, &ifa, MemoryLayout<ifaddrmsg>.size, Int32(NLMSG_ALIGNTO))
         let box = try exchange(sock, msg, what: "list addresses")
-        if let (_, e) = box.errors.first { throw NetlinkError.kernel(operation: "list addresses", errno: e, message: String(cString: strerror(e))) }
-        var out: [InterfaceAddress] = []
+        if let (_, e) = box.errors.first { throw KernelError.kernel(operation: "list addresses", errno: e, message: String(cString: strerror(e))) }
+        var out: [HostAddress] = []
         let header = 16 + MemoryLayout<ifaddrmsg>.size
         for m in box.messages where m.count >= header {
             let fam = m[16], plen = Int(m[17])
@@ -81,8 +79,8 @@ public final class AddressNetlink {
             guard let addr = IPVSNetlink.address(padded, family: fam == UInt8(AF_INET) ? IPVSGenl.afInet : IPVSGenl.afInet6) else { continue }
             var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
             let ifname = if_indextoname(index, &name) != nil ? String(cString: name) : String(index)
-            out.append(InterfaceAddress(address: addr, prefixLength: plen, interface: ifname,
-                                        label: IPVSNetlink.string(attrs[Int32(IFA_LABEL)])))
+            out.append(HostAddress(prefix: IPPrefix(address: addr, length: plen, explicitLength: true), interface: ifname,
+                                   label: IPVSNetlink.string(attrs[Int32(IFA_LABEL)])))
         }
         return out
     }

@@ -1,4 +1,5 @@
 import CNetlink
+import LVSKernel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,7 +37,7 @@ func recordingCallbacks(_ box: ReceiveBox) -> OpaquePointer {
 /// anything else until its ack or error. libnl asks for an ack on every request it completes,
 /// and the reply to a get comes before that ack: an exchange that stopped at the reply would
 /// leave the ack for the next one to take as its own answer. The caller judges `errors`.
-func exchange(_ sock: OpaquePointer, _ msg: OpaquePointer, what: String) throws -> ReceiveBox {
+func exchange(_ sock: OpaquePointer, _ msg: OpaquePointer, what: String) throws(KernelError) -> ReceiveBox {
     let box = ReceiveBox()
     let cb = recordingCallbacks(box)
     defer { nl_cb_put(cb) }
@@ -44,10 +45,10 @@ func exchange(_ sock: OpaquePointer, _ msg: OpaquePointer, what: String) throws 
     let awaitAck = Int32(nlmsg_hdr(msg).pointee.nlmsg_flags) & NLM_F_DUMP != NLM_F_DUMP
     let n = nl_send_auto(sock, msg)
     nlmsg_free(msg)
-    if n < 0 { throw NetlinkError.kernel(operation: what, errno: -n, message: String(cString: nl_geterror(n))) }
+    if n < 0 { throw libnlError(n, what, sock) }
     repeat {
         let r = nl_recvmsgs(sock, cb)
-        if r < 0 && box.errors.isEmpty { throw NetlinkError.kernel(operation: what, errno: -r, message: String(cString: nl_geterror(r))) }
+        if r < 0 && box.errors.isEmpty { throw libnlError(r, what, sock) }
         if r < 0 { break }
     } while awaitAck && box.acks + box.errors.count < 1
     return box
@@ -66,4 +67,28 @@ func netlinkAttributes(_ b: ArraySlice<UInt8>) -> [Int32: [UInt8]] {
         i += (len + 3) & ~3
     }
     return out
+}
+
+/// The receive deadline of every netlink socket lvsc opens, in milliseconds: a reply that does
+/// not come within it is a `.timeout`, never a wait without end. A daemon that sends VRRP
+/// adverts every 100 ms sets it lower.
+func setReceiveDeadline(_ sock: OpaquePointer, milliseconds: Int) {
+    var tv = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
+    _ = setsockopt(nl_socket_get_fd(sock), SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+}
+
+/// The socket's receive deadline, as set by `setReceiveDeadline`.
+func receiveDeadline(_ sock: OpaquePointer) -> Int {
+    var tv = timeval()
+    var len = socklen_t(MemoryLayout<timeval>.size)
+    guard getsockopt(nl_socket_get_fd(sock), SOL_SOCKET, SO_RCVTIMEO, &tv, &len) == 0 else { return 0 }
+    return tv.tv_sec * 1000 + tv.tv_usec / 1000
+}
+
+/// A libnl failure (a negative NLE_* code, not an errno) as a kernel error: NLE_AGAIN on a
+/// socket with a receive deadline is that deadline passing.
+func libnlError(_ code: Int32, _ what: String, _ sock: OpaquePointer) -> KernelError {
+    let c = code < 0 ? -code : code
+    if c == NLE_AGAIN { return .timeout(operation: what, milliseconds: receiveDeadline(sock)) }
+    return .library(operation: what, code: c, message: String(cString: nl_geterror(c)))
 }

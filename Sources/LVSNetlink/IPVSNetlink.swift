@@ -1,5 +1,6 @@
 import CNetlink
-import LVSModel
+import LVSCore
+import LVSKernel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,15 +24,7 @@ enum IPVSGenl {
     static let afInet: UInt16 = 2, afInet6: UInt16 = 10
 }
 
-/// One write to the kernel: what a plan operation becomes.
-public enum IPVSRequest: Sendable {
-    case addService(IPVSService)
-    case updateService(IPVSService)
-    case deleteService(IPVSServiceKey)
-    case addDestination(IPVSServiceKey, IPVSDestination)
-    case updateDestination(IPVSServiceKey, IPVSDestination)
-    case deleteDestination(IPVSServiceKey, IPVSDestination)
-
+extension IPVSRequest {
     var command: IPVSGenl.Cmd {
         switch self {
         case .addService: return .newService
@@ -40,17 +33,6 @@ public enum IPVSRequest: Sendable {
         case .addDestination: return .newDest
         case .updateDestination: return .setDest
         case .deleteDestination: return .delDest
-        }
-    }
-
-    public var summary: String {
-        switch self {
-        case .addService(let s): return "add service \(IPVSText.service(s.key))"
-        case .updateService(let s): return "update service \(IPVSText.service(s.key))"
-        case .deleteService(let k): return "delete service \(IPVSText.service(k))"
-        case .addDestination(let k, let d): return "add destination \(IPVSText.endpoint(d.address, d.port)) to \(IPVSText.service(k))"
-        case .updateDestination(let k, let d): return "update destination \(IPVSText.endpoint(d.address, d.port)) of \(IPVSText.service(k))"
-        case .deleteDestination(let k, let d): return "delete destination \(IPVSText.endpoint(d.address, d.port)) of \(IPVSText.service(k))"
         }
     }
 }
@@ -65,32 +47,37 @@ public final class IPVSNetlink {
     /// Writes sent to the kernel over this socket's life (the no-op apply reports zero).
     public private(set) var writes = 0
 
-    public init() throws {
-        guard let s = nl_socket_alloc() else { throw NetlinkError.kernel(operation: "netlink socket", errno: ENOMEM, message: "out of memory") }
+    /// See `setReceiveDeadline`.
+    public let receiveDeadline: Int
+
+    public init(receiveDeadline: Int = 10_000) throws(KernelError) {
+        self.receiveDeadline = receiveDeadline
+        guard let s = nl_socket_alloc() else { throw KernelError.kernel(operation: "netlink socket", errno: ENOMEM, message: "out of memory") }
         sock = s
         if genl_connect(sock) < 0 {
             nl_socket_free(sock)
-            throw NetlinkError.kernel(operation: "netlink socket", errno: errno, message: String(cString: strerror(errno)))
+            throw KernelError.kernel(operation: "netlink socket", errno: errno, message: String(cString: strerror(errno)))
         }
         let f = genl_ctrl_resolve(sock, "IPVS")
         if f < 0 {
             nl_socket_free(sock)
-            throw NetlinkError.ipvsUnavailable
+            throw KernelError.ipvsUnavailable
         }
         family = f
         nl_socket_disable_seq_check(sock)
         _ = nl_socket_set_buffer_size(sock, 1 << 22, 1 << 22)
+        setReceiveDeadline(sock, milliseconds: receiveDeadline)
     }
 
     deinit { nl_socket_free(sock) }
 
     // MARK: messages
 
-    func message(_ cmd: IPVSGenl.Cmd, flags: Int32) throws -> OpaquePointer {
-        guard let msg = nlmsg_alloc() else { throw NetlinkError.kernel(operation: "netlink message", errno: ENOMEM, message: "out of memory") }
+    func message(_ cmd: IPVSGenl.Cmd, flags: Int32) throws(KernelError) -> OpaquePointer {
+        guard let msg = nlmsg_alloc() else { throw KernelError.kernel(operation: "netlink message", errno: ENOMEM, message: "out of memory") }
         guard genlmsg_put(msg, UInt32(NL_AUTO_PORT), UInt32(NL_AUTO_SEQ), family, 0, flags, cmd.rawValue, IPVSGenl.version) != nil else {
             nlmsg_free(msg)
-            throw NetlinkError.kernel(operation: "netlink message", errno: ENOMEM, message: "cannot build the header")
+            throw KernelError.kernel(operation: "netlink message", errno: ENOMEM, message: "cannot build the header")
         }
         return msg
     }
@@ -169,7 +156,7 @@ public final class IPVSNetlink {
         nla_nest_end(msg, nest)
     }
 
-    func build(_ r: IPVSRequest) throws -> OpaquePointer {
+    func build(_ r: IPVSRequest) throws(KernelError) -> OpaquePointer {
         let msg = try message(r.command, flags: NLM_F_ACK)
         switch r {
         case .addService(let s), .updateService(let s): putService(msg, key: s.key, full: s)
@@ -191,7 +178,7 @@ public final class IPVSNetlink {
     /// Sends requests in batches, at most `window` awaiting their acknowledgement at a time;
     /// stops at the first failure, after reading every ack of what was sent, and reports which
     /// request failed.
-    public func send(_ requests: [IPVSRequest]) throws {
+    public func send(_ requests: [IPVSRequest]) throws(KernelError) {
         let box = ReceiveBox()
         let cb = recordingCallbacks(box)
         defer { nl_cb_put(cb) }
@@ -199,16 +186,16 @@ public final class IPVSNetlink {
         var sent = 0
         var buffer: [UInt8] = []
         var pending = 0
-        func drain(until outstanding: Int) throws {
+        func drain(until outstanding: Int) throws(KernelError) {
             while sent - box.acks - box.errors.count > outstanding {
                 let r = nl_recvmsgs(sock, cb)
-                if r < 0 { throw NetlinkError.kernel(operation: "netlink receive", errno: -r, message: String(cString: nl_geterror(r))) }
+                if r < 0 { throw libnlError(r, "netlink receive", sock) }
             }
         }
-        func flush() throws {
+        func flush() throws(KernelError) {
             guard pending > 0 else { return }
             let n = buffer.withUnsafeMutableBytes { nl_sendto(sock, $0.baseAddress, $0.count) }
-            if n < 0 { throw NetlinkError.kernel(operation: "netlink send", errno: -n, message: String(cString: nl_geterror(n))) }
+            if n < 0 { throw libnlError(Int32(n), "netlink send", sock) }
             sent += pending
             writes += pending
             pending = 0
@@ -236,7 +223,7 @@ public final class IPVSNetlink {
         }
     }
 
-    static func error(for r: IPVSRequest, errno e: Int32) -> NetlinkError {
+    static func error(for r: IPVSRequest, errno e: Int32) -> KernelError {
         switch (e, r) {
         case (EPERM, _), (EACCES, _): return .permission(r.summary)
         case (ENOENT, .addService(let s)), (ENOENT, .updateService(let s)): return .schedulerMissing(s.persistenceEngine.map { "\(s.scheduler)' or '\($0)" } ?? s.scheduler)
@@ -247,13 +234,13 @@ public final class IPVSNetlink {
     }
 
     /// Sends one dump request and returns the reply messages (raw bytes).
-    func dump(_ cmd: IPVSGenl.Cmd, service: IPVSServiceKey? = nil) throws -> [[UInt8]] {
+    func dump(_ cmd: IPVSGenl.Cmd, service: IPVSServiceKey? = nil) throws(KernelError) -> [[UInt8]] {
         let msg = try message(cmd, flags: NLM_F_DUMP)
         if let service { putService(msg, key: service, full: nil) }
         let box = try exchange(sock, msg, what: "read the IPVS table")
         if let (_, e) = box.errors.first {
-            if e == EPERM || e == EACCES { throw NetlinkError.permission("read the IPVS table") }
-            throw NetlinkError.kernel(operation: "read the IPVS table", errno: e, message: String(cString: strerror(e)))
+            if e == EPERM || e == EACCES { throw KernelError.permission("read the IPVS table") }
+            throw KernelError.kernel(operation: "read the IPVS table", errno: e, message: String(cString: strerror(e)))
         }
         return box.messages
     }
@@ -334,7 +321,7 @@ public final class IPVSNetlink {
     }
 
     /// The whole table: every service and its destinations.
-    public func table() throws -> IPVSTable {
+    public func table() throws(KernelError) -> IPVSTable {
         var t = IPVSTable()
         for m in try dump(.getService) {
             guard var s = Self.service(from: Self.attributes(m, top: IPVSGenl.CmdAttr.service.rawValue)) else { continue }
@@ -344,7 +331,7 @@ public final class IPVSNetlink {
         return t
     }
 
-    func destinations(of key: IPVSServiceKey) throws -> [IPVSDestination] {
+    func destinations(of key: IPVSServiceKey) throws(KernelError) -> [IPVSDestination] {
         try dump(.getDest, service: key).compactMap {
             Self.destination(from: Self.attributes($0, top: IPVSGenl.CmdAttr.dest.rawValue), serviceFamily: key.family)
         }
@@ -352,74 +339,51 @@ public final class IPVSNetlink {
 
     /// One service and its destinations (GET_SERVICE for the key, then one destination dump),
     /// or nil when the kernel has no such service.
-    public func service(_ key: IPVSServiceKey) throws -> IPVSService? {
+    public func service(_ key: IPVSServiceKey) throws(KernelError) -> IPVSService? {
         let msg = try message(.getService, flags: 0)
         putService(msg, key: key, full: nil)
         let box = try exchange(sock, msg, what: "read the IPVS table")
         if let (_, e) = box.errors.first {
             if e == ESRCH || e == ENOENT { return nil }
-            if e == EPERM || e == EACCES { throw NetlinkError.permission("read the IPVS table") }
-            throw NetlinkError.kernel(operation: "read the IPVS table", errno: e, message: String(cString: strerror(e)))
+            if e == EPERM || e == EACCES { throw KernelError.permission("read the IPVS table") }
+            throw KernelError.kernel(operation: "read the IPVS table", errno: e, message: String(cString: strerror(e)))
         }
         guard let m = box.messages.first, var s = Self.service(from: Self.attributes(m, top: IPVSGenl.CmdAttr.service.rawValue)) else {
-            throw NetlinkError.kernel(operation: "read the IPVS table", errno: EIO, message: "no answer for service \(IPVSText.service(key))")
+            throw KernelError.kernel(operation: "read the IPVS table", errno: EIO, message: "no answer for service \(IPVSText.service(key))")
         }
         s.destinations = try destinations(of: key)
         return s
     }
 
     /// IPVS version and connection table size (GET_INFO).
-    public func info() throws -> (version: String, connectionTableSize: Int) {
+    public func info() throws(KernelError) -> (version: String, connectionTableSize: Int) {
         let box = try exchange(sock, try message(.getInfo, flags: 0), what: "IPVS info")
-        guard let m = box.messages.first, m.count >= 20 else { throw NetlinkError.kernel(operation: "IPVS info", errno: EIO, message: "no reply") }
+        guard let m = box.messages.first, m.count >= 20 else { throw KernelError.kernel(operation: "IPVS info", errno: EIO, message: "no reply") }
         let attrs = netlinkAttributes(m[20...])
         let v = Self.u32(attrs[IPVSGenl.InfoAttr.version.rawValue]) ?? 0
         return ("\(v >> 16).\((v >> 8) & 255).\(v & 255)", Int(Self.u32(attrs[IPVSGenl.InfoAttr.connTabSize.rawValue]) ?? 0))
     }
 
     /// Removes every service (ipvsadm -C).
-    public func flush() throws {
+    public func flush() throws(KernelError) {
         let box = try exchange(sock, try message(.flush, flags: NLM_F_ACK), what: "flush")
         writes += 1
-        if let (_, e) = box.errors.first { throw e == EPERM ? NetlinkError.permission("flush") : NetlinkError.kernel(operation: "flush", errno: e, message: String(cString: strerror(e))) }
+        if let (_, e) = box.errors.first { throw e == EPERM ? KernelError.permission("flush") : KernelError.kernel(operation: "flush", errno: e, message: String(cString: strerror(e))) }
     }
 }
 
-extension String {
-    /// Replaces a leading `target` (the summaries start with their verb).
-    func replacingFirst(_ target: String, with replacement: String) -> String {
-        hasPrefix(target) ? replacement + dropFirst(target.count) : self
-    }
-}
-
-/// A sync daemon as the kernel reports and takes it (IPVS_DAEMON_ATTR_*).
-public struct KernelSyncDaemon: Sendable, Equatable {
-    public var master: Bool
-    public var interface: String
-    public var syncID: Int
-    public var maxLength: Int?
-    public var group: IPAddress?
-    public var port: Int?
-    public var ttl: Int?
-
-    public init(master: Bool, interface: String, syncID: Int) {
-        self.master = master
-        self.interface = interface
-        self.syncID = syncID
-    }
-}
 
 extension IPVSNetlink {
     enum DaemonAttr: Int32 { case state = 1, mcastIfn, syncID, syncMaxlen, mcastGroup, mcastGroup6, mcastPort, mcastTTL }
 
     /// The running sync daemons (GET_DAEMON dump).
-    public func syncDaemons() throws -> [KernelSyncDaemon] {
-        var out: [KernelSyncDaemon] = []
+    public func syncDaemons() throws(KernelError) -> [SyncDaemon] {
+        var out: [SyncDaemon] = []
         for m in try dump(.getDaemon) {
             let a = Self.attributes(m, top: IPVSGenl.CmdAttr.daemon.rawValue)
             guard let state = Self.u32(a[DaemonAttr.state.rawValue]), let ifn = Self.string(a[DaemonAttr.mcastIfn.rawValue]),
                   let id = Self.u32(a[DaemonAttr.syncID.rawValue]) else { continue }
-            var d = KernelSyncDaemon(master: state & 1 != 0, interface: ifn, syncID: Int(id))
+            var d = SyncDaemon(role: state & 1 != 0 ? .master : .backup, interface: ifn, syncID: Int(id))
             // The kernel reports its defaults (maxlen, group, port, ttl); they are compared only
             // when the configuration sets them.
             d.maxLength = Self.u16(a[DaemonAttr.syncMaxlen.rawValue]).map(Int.init)
@@ -431,10 +395,10 @@ extension IPVSNetlink {
         return out
     }
 
-    func daemonRequest(_ cmd: IPVSGenl.Cmd, _ d: KernelSyncDaemon, full: Bool) throws {
+    func daemonRequest(_ cmd: IPVSGenl.Cmd, _ d: SyncDaemon, full: Bool) throws(KernelError) {
         let msg = try message(cmd, flags: NLM_F_ACK)
         let nest = nla_nest_start(msg, IPVSGenl.CmdAttr.daemon.rawValue)
-        nla_put_u32(msg, DaemonAttr.state.rawValue, d.master ? 1 : 2)
+        nla_put_u32(msg, DaemonAttr.state.rawValue, d.role == .master ? 1 : 2)
         if full {
             nla_put_string(msg, DaemonAttr.mcastIfn.rawValue, d.interface)
             nla_put_u32(msg, DaemonAttr.syncID.rawValue, UInt32(truncatingIfNeeded: d.syncID))
@@ -444,20 +408,20 @@ extension IPVSNetlink {
             if let t = d.ttl { nla_put_u8(msg, DaemonAttr.mcastTTL.rawValue, UInt8(truncatingIfNeeded: t)) }
         }
         nla_nest_end(msg, nest)
-        let what = "\(cmd == .newDaemon ? "start" : "stop") the \(d.master ? "master" : "backup") sync daemon"
+        let what = "\(cmd == .newDaemon ? "start" : "stop") the \(d.role == .master ? "master" : "backup") sync daemon"
         let box = try exchange(sock, msg, what: what)
         writes += 1
         if let (_, e) = box.errors.first {
             switch e {
-            case EPERM, EACCES: throw NetlinkError.permission(what)
-            case EEXIST: throw NetlinkError.exists("the \(d.master ? "master" : "backup") sync daemon")
-            case ESRCH: throw NetlinkError.notFound("the \(d.master ? "master" : "backup") sync daemon")
-            case ENODEV: throw NetlinkError.noSuchInterface(d.interface)
-            default: throw NetlinkError.kernel(operation: what, errno: e, message: String(cString: strerror(e)))
+            case EPERM, EACCES: throw KernelError.permission(what)
+            case EEXIST: throw KernelError.exists("the \(d.role == .master ? "master" : "backup") sync daemon")
+            case ESRCH: throw KernelError.notFound("the \(d.role == .master ? "master" : "backup") sync daemon")
+            case ENODEV: throw KernelError.noSuchInterface(d.interface)
+            default: throw KernelError.kernel(operation: what, errno: e, message: String(cString: strerror(e)))
             }
         }
     }
 
-    public func startSyncDaemon(_ d: KernelSyncDaemon) throws { try daemonRequest(.newDaemon, d, full: true) }
-    public func stopSyncDaemon(_ d: KernelSyncDaemon) throws { try daemonRequest(.delDaemon, d, full: false) }
+    public func startSyncDaemon(_ d: SyncDaemon) throws(KernelError) { try daemonRequest(.newDaemon, d, full: true) }
+    public func stopSyncDaemon(_ d: SyncDaemon) throws(KernelError) { try daemonRequest(.delDaemon, d, full: false) }
 }

@@ -1,4 +1,5 @@
 import XCTest
+@testable import LVSKernel
 @testable import LVSEmit
 import LVSModel
 

@@ -1,4 +1,5 @@
 import XCTest
+@testable import LVSKernel
 @testable import LVSModel
 
 /// Large files are lowered on a second thread while the parser reads on; the result must be

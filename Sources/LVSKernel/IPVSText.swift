@@ -1,3 +1,5 @@
+import LVSCore
+
 /// ipvsadm's rule syntax (`ipvsadm-save -n`, `ipvsadm -R`): printing in ipvsadm's order and
 /// spelling, and reading it back as the current state.
 public enum IPVSText {

@@ -1,4 +1,4 @@
-import LVSModel
+import LVSCore
 
 /// What `lvsc apply --cache FILE` remembers between runs: for every service it last applied, a
 /// digest of the service as it left it in the kernel. With it, a new configuration's changed

@@ -1,3 +1,5 @@
+import LVSCore
+
 /// Stable 64-bit digests of services, the same in every process and on every machine (Swift's
 /// `Hasher` is seeded per process, so it cannot be written to a file and compared later). The
 /// apply cache keeps one per service to tell, without reading the kernel, which services a new

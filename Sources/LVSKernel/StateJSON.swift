@@ -1,4 +1,5 @@
-import LVSModel
+import Diagnostics
+import LVSCore
 
 /// lvsc's own state file (`lvsc state --format json`, `lvsc plan --state FILE`): the IPVS
 /// table, and optionally the addresses and sysctls. Format `lvsc-state/1`, documented in

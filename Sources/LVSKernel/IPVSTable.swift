@@ -1,3 +1,6 @@
+import LVSCore
+import Diagnostics
+
 /// The kernel's view of a director: IPVS services and their destinations, as ipvsadm and the
 /// netlink interface see them. The compiler turns a keepalived.conf into one; `ipvsadm-save`
 /// text and the kernel (later) give the current one; the plan is the difference.

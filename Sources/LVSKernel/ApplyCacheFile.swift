@@ -1,6 +1,4 @@
-import KeepalivedSyntax
-import LVSEmit
-import LVSModel
+import LVSCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,24 +6,25 @@ import Glibc
 /// The apply cache on disk (`lvsc apply --cache FILE`). It is locked for the whole apply: two
 /// applies at once would each trust a cache the other is about to make untrue. It is valid only
 /// for the kernel it was written on (this boot, this network namespace, this director).
-final class ApplyCacheFile {
-    struct Failure: Error {
-        var message: String
+public final class ApplyCacheFile {
+    public struct Failure: Error, Sendable {
+        public var message: String
     }
 
-    let path: String
-    let identity: ApplyCache.Identity
+    public let path: String
+    let host: String
     let lock: Int32
 
-    init(path: String, host: String) throws {
+    /// Opens and locks the cache's lock file (`PATH.lock`); the lock is held until the value goes.
+    public init(path: String, host: String) throws(Failure) {
         // O_NOFOLLOW: a link planted at the lock's name must not make root create or open
         // another file.
         lock = open(path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
-        guard lock >= 0 else { throw Failure(message: "cannot open the cache lock \(Shown.path(path)).lock: \(String(cString: strerror(errno)))") }
+        guard lock >= 0 else { throw Failure(message: "cannot open the cache lock \(ValueSyntax.escaped(path)).lock: \(String(cString: strerror(errno)))") }
         var st = stat()
         guard fstat(lock, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
             close(lock)
-            throw Failure(message: "the cache lock \(Shown.path(path)).lock is not a regular file; not applying")
+            throw Failure(message: "the cache lock \(ValueSyntax.escaped(path)).lock is not a regular file; not applying")
         }
         // Waits for another apply to finish, but not forever: an apply takes seconds at most.
         var tries = 0
@@ -38,36 +37,26 @@ final class ApplyCacheFile {
             usleep(100_000)
         }
         self.path = path
-        identity = ApplyCache.Identity(host: host, netns: Self.netns(), boot: Sysctl.read("kernel.random.boot_id") ?? "unknown")
+        self.host = host
     }
 
     deinit { close(lock) }
 
-    /// The network namespace's cookie (never reused within a boot); its inode number (which can be
-    /// reused once a namespace is gone) on kernels before 5.14.
-    static func netns() -> String {
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd >= 0 {
-            defer { close(fd) }
-            var cookie: UInt64 = 0
-            var len = socklen_t(MemoryLayout<UInt64>.size)
-            let soNetnsCookie: Int32 = 71
-            if getsockopt(fd, SOL_SOCKET, soNetnsCookie, &cookie, &len) == 0 { return "cookie:\(cookie)" }
-        }
-        var st = stat()
-        if stat("/proc/self/ns/net", &st) == 0 { return "inode:\(st.st_ino)" }
-        return "unknown"
+    func cacheIdentity(_ kernel: KernelIdentity) -> ApplyCache.Identity {
+        ApplyCache.Identity(host: host, netns: kernel.netns, boot: kernel.boot)
     }
 
-    func read() -> Result<ApplyCache, ApplyCache.ReadError> {
+    /// The cache, if it was written for this kernel and director.
+    public func read(for kernel: KernelIdentity) -> Result<ApplyCache, ApplyCache.ReadError> {
+        let identity = cacheIdentity(kernel)
         // Without a boot id or namespace identity a cache from before a reboot would look current.
-        if identity.boot == "unknown" || identity.netns == "unknown" {
+        if !kernel.isKnown {
             return .failure(.init(message: "cannot tell this boot or network namespace from another (is /proc mounted?)"))
         }
         let bytes: [UInt8]
-        switch ConfigParser.readAll(path) {
+        switch Self.readBytes(path) {
         case .success(let b): bytes = b
-        case .failure(let e): return .failure(.init(message: access(path, F_OK) != 0 ? "no cache yet" : "\(e)"))
+        case .failure(let e): return .failure(.init(message: e.code == ENOENT ? "no cache yet" : String(cString: strerror(e.code))))
         }
         switch ApplyCache.parse(bytes) {
         case .failure(let e): return .failure(e)
@@ -81,13 +70,16 @@ final class ApplyCacheFile {
 
     /// Replaces the cache in one rename, so a reader sees the old file or the new one.
     /// The records when the cached plan already made them, else the table's.
-    func write(_ records: [UInt8]?, else table: IPVSTable) throws {
+    public func write(_ records: [UInt8]?, else table: IPVSTable, for kernel: KernelIdentity) throws(Failure) {
+        let identity = cacheIdentity(kernel)
         let cache = records.map { ApplyCache(identity: identity, records: $0) } ?? ApplyCache(identity: identity, table: table)
         // An unpredictable name created exclusively (mkstemp, mode 0600), in the cache's folder.
-        let (dir, base) = SafeFiles.split(path)
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
         var template = Array("\(dir)/.\(base).lvsc-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw Failure(message: "cannot write the cache next to \(Shown.path(path)): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw Failure(message: "cannot write the cache next to \(ValueSyntax.escaped(path)): \(String(cString: strerror(errno)))") }
         let tmp = String(cString: template)
         for part in cache.parts {
             var done = 0
@@ -97,7 +89,7 @@ final class ApplyCacheFile {
                 if n <= 0 {
                     let e = errno
                     close(fd); unlink(tmp)
-                    throw Failure(message: "cannot write the cache \(Shown.path(path)): \(String(cString: strerror(e)))")
+                    throw Failure(message: "cannot write the cache \(ValueSyntax.escaped(path)): \(String(cString: strerror(e)))")
                 }
                 done += n
             }
@@ -105,7 +97,7 @@ final class ApplyCacheFile {
         if close(fd) != 0 {
             let e = errno
             unlink(tmp)
-            throw Failure(message: "cannot write the cache \(Shown.path(path)): \(String(cString: strerror(e)))")
+            throw Failure(message: "cannot write the cache \(ValueSyntax.escaped(path)): \(String(cString: strerror(e)))")
         }
         guard rename(tmp, path) == 0 else {
             let e = errno
@@ -114,9 +106,35 @@ final class ApplyCacheFile {
         }
     }
 
-    func remove() throws {
+    public func remove() throws(Failure) {
         if unlink(path) != 0 && errno != ENOENT {
             throw Failure(message: "cannot remove the stale cache \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// A cache is a few dozen bytes per service; anything over this is not one.
+    static let maxBytes = 256 << 20
+
+    /// The whole file, or the errno that stopped the read. Only a regular file is read.
+    struct Errno: Error { var code: Int32 }
+
+    static func readBytes(_ path: String) -> Result<[UInt8], Errno> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { return .failure(Errno(code: errno)) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return .failure(Errno(code: errno)) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { return .failure(Errno(code: EINVAL)) }
+        guard Int(st.st_size) <= maxBytes else { return .failure(Errno(code: EFBIG)) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return .failure(Errno(code: errno)) }
+            if n == 0 { return .success(out) }
+            out += chunk[0..<n]
+            if out.count > maxBytes { return .failure(Errno(code: EFBIG)) }
         }
     }
 }

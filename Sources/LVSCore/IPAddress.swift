@@ -114,7 +114,7 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
         return .v6(hi, lo)
     }
 
-    static func hexValue(_ c: UInt8) -> UInt8? {
+    package static func hexValue(_ c: UInt8) -> UInt8? {
         switch c {
         case 0x30...0x39: return c - 0x30
         case 0x61...0x66: return c - 0x61 + 10
