@@ -16,6 +16,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The runtime's event loops (docs/architecture.md: the event-loop decision).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // Source locations, the diagnostic type and its renderers.
@@ -52,6 +54,17 @@ let package = Package(
         // The privileged layer: the real Kernel (IPVS generic netlink, rtnetlink addresses,
         // sysctls); owns every socket and message.
         .target(name: "LVSNetlink", dependencies: ["CNetlink", "LVSKernel"], swiftSettings: swift6),
+        // VRRP: the advert codec, the raw-socket transport driven by a swift-nio event loop,
+        // timers on an injectable EventLoop (the state machine comes next).
+        .target(name: "VRRP", dependencies: [
+            "LVSKernel",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: swift6),
+        .testTarget(name: "VRRPTests", dependencies: [
+            "VRRP", "LVSNetlink",
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ], swiftSettings: swift6),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "KeepalivedSyntaxTests", dependencies: ["KeepalivedSyntax", "GrammarGen"]),
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel", "LVSKernel", "LVSNetlink"]),

@@ -67,21 +67,27 @@ public final class AddressNetlink {
         nlmsg_append(msg, &ifa, MemoryLayout<ifaddrmsg>.size, Int32(NLMSG_ALIGNTO))
         let box = try exchange(sock, msg, what: "list addresses")
         if let (_, e) = box.errors.first { throw KernelError.kernel(operation: "list addresses", errno: e, message: String(cString: strerror(e))) }
-        var out: [HostAddress] = []
+        return box.messages.compactMap(Self.address)
+    }
+
+    /// An RTM_NEWADDR / RTM_DELADDR message as an address; the interface index is named in the
+    /// calling thread's network namespace.
+    static func address(_ m: [UInt8]) -> HostAddress? {
         let header = 16 + MemoryLayout<ifaddrmsg>.size
-        for m in box.messages where m.count >= header {
-            let fam = m[16], plen = Int(m[17])
-            let index = UInt32(m[20]) | UInt32(m[21]) << 8 | UInt32(m[22]) << 16 | UInt32(m[23]) << 24
-            let attrs = netlinkAttributes(m[((header + 3) & ~3)...])
-            let raw = attrs[Int32(IFA_LOCAL)] ?? attrs[Int32(IFA_ADDRESS)]
-            var padded = raw ?? []
-            padded += [UInt8](repeating: 0, count: max(0, 16 - padded.count))
-            guard let addr = IPVSNetlink.address(padded, family: fam == UInt8(AF_INET) ? IPVSGenl.afInet : IPVSGenl.afInet6) else { continue }
-            var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
-            let ifname = if_indextoname(index, &name) != nil ? String(cString: name) : String(index)
-            out.append(HostAddress(prefix: IPPrefix(address: addr, length: plen, explicitLength: true), interface: ifname,
-                                   label: IPVSNetlink.string(attrs[Int32(IFA_LABEL)])))
-        }
-        return out
+        guard m.count >= header else { return nil }
+        let fam = m[16], plen = Int(m[17])
+        let index = UInt32(m[20]) | UInt32(m[21]) << 8 | UInt32(m[22]) << 16 | UInt32(m[23]) << 24
+        let attrs = netlinkAttributes(m[((header + 3) & ~3)...])
+        let raw = attrs[Int32(IFA_LOCAL)] ?? attrs[Int32(IFA_ADDRESS)]
+        var padded = raw ?? []
+        padded += [UInt8](repeating: 0, count: max(0, 16 - padded.count))
+        guard let addr = IPVSNetlink.address(padded, family: fam == UInt8(AF_INET) ? IPVSGenl.afInet : IPVSGenl.afInet6) else { return nil }
+        return HostAddress(prefix: IPPrefix(address: addr, length: plen, explicitLength: true), interface: interfaceName(index),
+                           label: IPVSNetlink.string(attrs[Int32(IFA_LABEL)]))
+    }
+
+    static func interfaceName(_ index: UInt32) -> String {
+        var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
+        return if_indextoname(index, &name) != nil ? String(cString: name) : String(index)
     }
 }

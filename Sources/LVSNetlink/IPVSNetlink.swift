@@ -74,6 +74,11 @@ public final class IPVSNetlink {
     // MARK: messages
 
     func message(_ cmd: IPVSGenl.Cmd, flags: Int32) throws(KernelError) -> OpaquePointer {
+        try Self.message(family: family, cmd, flags: flags)
+    }
+
+    /// A request's header; needs no socket, only the family id the controller gave.
+    static func message(family: Int32, _ cmd: IPVSGenl.Cmd, flags: Int32) throws(KernelError) -> OpaquePointer {
         guard let msg = nlmsg_alloc() else { throw KernelError.kernel(operation: "netlink message", errno: ENOMEM, message: "out of memory") }
         guard genlmsg_put(msg, UInt32(NL_AUTO_PORT), UInt32(NL_AUTO_SEQ), family, 0, flags, cmd.rawValue, IPVSGenl.version) != nil else {
             nlmsg_free(msg)
@@ -97,7 +102,7 @@ public final class IPVSNetlink {
 
     /// The service's identity (AF and fwmark, or AF, protocol, address and port) and, for a
     /// full entry, its settings.
-    func putService(_ msg: OpaquePointer, key: IPVSServiceKey, full: IPVSService?) {
+    static func putService(_ msg: OpaquePointer, key: IPVSServiceKey, full: IPVSService?) {
         let nest = nla_nest_start(msg, IPVSGenl.CmdAttr.service.rawValue)
         nla_put_u16(msg, IPVSGenl.SvcAttr.af.rawValue, Self.af(key.family))
         switch key {
@@ -127,7 +132,7 @@ public final class IPVSNetlink {
         nla_nest_end(msg, nest)
     }
 
-    func putDestination(_ msg: OpaquePointer, _ d: IPVSDestination, full: Bool) {
+    static func putDestination(_ msg: OpaquePointer, _ d: IPVSDestination, full: Bool) {
         let nest = nla_nest_start(msg, IPVSGenl.CmdAttr.dest.rawValue)
         var bytes = Self.address16(d.address)
         nla_put(msg, IPVSGenl.DestAttr.addr.rawValue, 16, &bytes)
@@ -156,8 +161,20 @@ public final class IPVSNetlink {
         nla_nest_end(msg, nest)
     }
 
-    func build(_ r: IPVSRequest) throws(KernelError) -> OpaquePointer {
-        let msg = try message(r.command, flags: NLM_F_ACK)
+    func build(_ r: IPVSRequest) throws(KernelError) -> OpaquePointer { try Self.build(r, family: family) }
+
+    /// The bytes of the message for one write, as the kernel would receive them (before libnl
+    /// fills in the port and sequence number); for tests of what the layer sends.
+    static func encoded(_ r: IPVSRequest, family: Int32) throws(KernelError) -> [UInt8] {
+        let msg = try build(r, family: family)
+        defer { nlmsg_free(msg) }
+        let hdr = nlmsg_hdr(msg)!
+        return Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(hdr), count: Int(hdr.pointee.nlmsg_len)))
+    }
+
+    /// The message for one write (freed by the caller, or by the send).
+    static func build(_ r: IPVSRequest, family: Int32) throws(KernelError) -> OpaquePointer {
+        let msg = try message(family: family, r.command, flags: NLM_F_ACK)
         switch r {
         case .addService(let s), .updateService(let s): putService(msg, key: s.key, full: s)
         case .deleteService(let k): putService(msg, key: k, full: nil)
@@ -236,7 +253,7 @@ public final class IPVSNetlink {
     /// Sends one dump request and returns the reply messages (raw bytes).
     func dump(_ cmd: IPVSGenl.Cmd, service: IPVSServiceKey? = nil) throws(KernelError) -> [[UInt8]] {
         let msg = try message(cmd, flags: NLM_F_DUMP)
-        if let service { putService(msg, key: service, full: nil) }
+        if let service { Self.putService(msg, key: service, full: nil) }
         let box = try exchange(sock, msg, what: "read the IPVS table")
         if let (_, e) = box.errors.first {
             if e == EPERM || e == EACCES { throw KernelError.permission("read the IPVS table") }
@@ -341,7 +358,7 @@ public final class IPVSNetlink {
     /// or nil when the kernel has no such service.
     public func service(_ key: IPVSServiceKey) throws(KernelError) -> IPVSService? {
         let msg = try message(.getService, flags: 0)
-        putService(msg, key: key, full: nil)
+        Self.putService(msg, key: key, full: nil)
         let box = try exchange(sock, msg, what: "read the IPVS table")
         if let (_, e) = box.errors.first {
             if e == ESRCH || e == ENOENT { return nil }

@@ -55,3 +55,72 @@ final class NetlinkDecodeTests: XCTestCase {
         XCTAssertNil(IPVSNetlink.destination(from: IPVSNetlink.attributes(m, top: 2), serviceFamily: .inet))
     }
 }
+
+/// What the netlink layer sends: every request kind, encoded as the kernel receives it and read
+/// back with the reply decoder, gives the request's own service and destination.
+final class NetlinkEncodeTests: XCTestCase {
+    static let family: Int32 = 0x1D
+
+    func services() -> [IPVSService] {
+        var a = IPVSService(key: .address(.tcp, .v4(0xC633_640A), port: 443), scheduler: "mh")
+        a.persistence = 600
+        a.netmask = .v4(0xFFFF_FF00)
+        a.schedulerFlags = ["mh-fallback", "mh-port"]
+        a.persistenceEngine = "sip"
+        var b = IPVSService(key: .fwmark(7, .inet6), scheduler: "wlc")
+        b.onePacket = true
+        b.persistence = 30
+        b.netmask = .v6(64)
+        let c = IPVSService(key: .address(.sctp, .v6(0x2001_0db8_0000_0000, 0x10), port: 9000), scheduler: "rr")
+        return [a, b, c]
+    }
+
+    func destinations(_ v6: Bool) -> [IPVSDestination] {
+        let addr: (UInt32) -> IPAddress = { v6 ? .v6(0x2001_0db8_0001_0000, UInt64($0)) : .v4(0xC000_0200 | $0) }
+        var d1 = IPVSDestination(address: addr(1), port: 80, forwarding: .route, weight: 3)
+        d1.upperThreshold = 1000
+        d1.lowerThreshold = 10
+        let d2 = IPVSDestination(address: addr(2), port: 8080, forwarding: .masquerade, weight: 0)
+        let d3 = IPVSDestination(address: addr(3), port: 443, forwarding: .tunnel(type: .gue, port: 6080, checksum: .remcsum), weight: 1)
+        let d4 = IPVSDestination(address: addr(4), port: 443, forwarding: .tunnel(type: .ipip, port: nil, checksum: .nocsum), weight: 1)
+        return [d1, d2, d3, d4]
+    }
+
+    func header(_ m: [UInt8]) -> (type: UInt16, flags: UInt16, cmd: UInt8, version: UInt8) {
+        (UInt16(m[4]) | UInt16(m[5]) << 8, UInt16(m[6]) | UInt16(m[7]) << 8, m[16], m[17])
+    }
+
+    func testEveryRequestEncodesWhatItCarries() throws {
+        for s in services() {
+            let add = try IPVSNetlink.encoded(.addService(s), family: Self.family)
+            XCTAssertEqual(header(add).type, UInt16(Self.family))
+            XCTAssertEqual(header(add).cmd, 1, "IPVS_CMD_NEW_SERVICE")
+            XCTAssertEqual(header(add).version, 1)
+            XCTAssertNotEqual(header(add).flags & 0x4, 0, "an ack is asked for")
+            let back = try XCTUnwrap(IPVSNetlink.service(from: IPVSNetlink.attributes(add, top: 1)))
+            XCTAssertTrue(back.sameSettings(as: s), "\(IPVSText.addServiceLine(back)) != \(IPVSText.addServiceLine(s))")
+            let update = try IPVSNetlink.encoded(.updateService(s), family: Self.family)
+            XCTAssertEqual(header(update).cmd, 2)
+            XCTAssertTrue(try XCTUnwrap(IPVSNetlink.service(from: IPVSNetlink.attributes(update, top: 1))).sameSettings(as: s))
+            let delete = try IPVSNetlink.encoded(.deleteService(s.key), family: Self.family)
+            XCTAssertEqual(header(delete).cmd, 3)
+            XCTAssertEqual(IPVSNetlink.attributes(delete, top: 1)[6], nil, "a delete names the service only")
+            for d in destinations(s.key.family == .inet6) {
+                for (r, cmd) in [(IPVSRequest.addDestination(s.key, d), UInt8(5)), (.updateDestination(s.key, d), 6)] {
+                    let m = try IPVSNetlink.encoded(r, family: Self.family)
+                    XCTAssertEqual(header(m).cmd, cmd)
+                    let dest = try XCTUnwrap(IPVSNetlink.destination(from: IPVSNetlink.attributes(m, top: 2), serviceFamily: s.key.family))
+                    XCTAssertTrue(dest.sameState(as: d), "\(IPVSText.addDestinationLine(s, dest)) != \(IPVSText.addDestinationLine(s, d))")
+                }
+                let del = try IPVSNetlink.encoded(.deleteDestination(s.key, d), family: Self.family)
+                XCTAssertEqual(header(del).cmd, 7)
+                // A delete names the destination (address, port, family) and nothing else.
+                let attrs = IPVSNetlink.attributes(del, top: 2)
+                XCTAssertEqual(IPVSNetlink.address(attrs[1], family: s.key.family == .inet ? 2 : 10), d.address)
+                XCTAssertEqual(attrs[2], [UInt8(d.port >> 8), UInt8(d.port & 255)])
+                XCTAssertNil(attrs[3], "no forwarding method")
+                XCTAssertNil(attrs[4], "no weight")
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import LVSCore
+import LVSKernel
+import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An advert as it arrived: who sent it, to where, with which TTL, and what it says. RFC 5798
+/// §7.1 drops an advert whose TTL is not 255 (it crossed a router) or that does not decode.
+public struct ReceivedAdvert: Sendable {
+    public var source: IPAddress
+    public var destination: IPAddress
+    /// The IPv4 TTL from the packet's own header (a raw IPv4 socket delivers the header).
+    public var ttl: UInt8
+    public var advert: Result<VRRPAdvert, VRRPAdvert.DecodeError>
+}
+
+/// VRRP over IPv4 on one interface: lvsc opens and configures the raw protocol-112 socket
+/// itself (bound to the interface, a member of 224.0.0.18 there, multicast TTL 255, its own
+/// adverts not looped back), and hands it to a swift-nio event loop, which reads and writes it.
+/// See docs/architecture.md, "the event loop".
+public final class VRRPChannel: Sendable {
+    public static let group4 = IPAddress.v4(0xE000_0012)   // 224.0.0.18
+    public let channel: Channel
+    public let interface: String
+
+    /// Opens the socket in the calling thread's network namespace and registers it on `loop`;
+    /// every advert that arrives is given to `receive` on the loop's thread.
+    public static func open(interface: String, on loop: EventLoopGroup,
+                            receive: @escaping @Sendable (ReceivedAdvert) -> Void) throws -> VRRPChannel {
+        let fd = try openSocket(interface: interface)
+        let channel: Channel
+        do {
+            channel = try DatagramBootstrap(group: loop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(AdvertDecoder(receive)) }
+                }
+                .withBoundSocket(fd)
+                .wait()
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        return VRRPChannel(channel: channel, interface: interface)
+    }
+
+    init(channel: Channel, interface: String) {
+        self.channel = channel
+        self.interface = interface
+    }
+
+    /// Sends one advert to 224.0.0.18; the kernel writes the IP header (TTL 255, from the
+    /// socket's multicast TTL). Version 3's checksum covers `source`, the interface's address.
+    public func send(_ advert: VRRPAdvert, source: IPAddress) -> EventLoopFuture<Void> {
+        let bytes = advert.encoded(source: source, destination: Self.group4)
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        do {
+            let to = try SocketAddress(ipAddress: Self.group4.description, port: 0)
+            return channel.writeAndFlush(AddressedEnvelope(remoteAddress: to, data: buffer))
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    public func close() -> EventLoopFuture<Void> { channel.close() }
+
+    static func failure(_ what: String) -> KernelError {
+        let e = errno
+        return .kernel(operation: what, errno: e, message: String(cString: strerror(e)))
+    }
+
+    /// The raw socket, configured for VRRP on one interface.
+    static func openSocket(interface: String) throws(KernelError) -> Int32 {
+        let index = if_nametoindex(interface)
+        guard index != 0 else { throw .noSuchInterface(interface) }
+        let fd = socket(AF_INET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 112)
+        guard fd >= 0 else { throw errno == EPERM ? .permission("open a raw VRRP socket") : failure("open a raw VRRP socket") }
+        func set<T>(_ level: Int32, _ name: Int32, _ value: T, _ what: String) throws(KernelError) {
+            var v = value
+            if setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<T>.size)) != 0 {
+                let err = failure(what)
+                Glibc.close(fd)
+                throw err
+            }
+        }
+        // Only this interface's adverts: an instance is on one LAN.
+        var name = Array(interface.utf8CString)
+        if setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, &name, socklen_t(name.count)) != 0 {
+            let err = failure("bind the VRRP socket to \(interface)")
+            Glibc.close(fd)
+            throw err
+        }
+        var membership = ip_mreqn()
+        membership.imr_multiaddr.s_addr = UInt32(0xE000_0012).bigEndian
+        membership.imr_ifindex = Int32(index)
+        try set(Int32(IPPROTO_IP), IP_ADD_MEMBERSHIP, membership, "join 224.0.0.18 on \(interface)")
+        var out = ip_mreqn()
+        out.imr_ifindex = Int32(index)
+        try set(Int32(IPPROTO_IP), IP_MULTICAST_IF, out, "send VRRP on \(interface)")
+        // RFC 5798 §5.1.1.3: sent with TTL 255, so a receiver can tell an advert that crossed a
+        // router (and drop it).
+        try set(Int32(IPPROTO_IP), IP_MULTICAST_TTL, Int32(255), "set the VRRP TTL")
+        try set(Int32(IPPROTO_IP), IP_MULTICAST_LOOP, Int32(0), "keep own adverts out")
+        return fd
+    }
+}
+
+/// Splits what the raw socket delivers (IPv4 header + advert) into a `ReceivedAdvert`.
+final class AdvertDecoder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let receive: @Sendable (ReceivedAdvert) -> Void
+
+    init(_ receive: @escaping @Sendable (ReceivedAdvert) -> Void) { self.receive = receive }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = Self.unwrapInboundIn(data).data
+        guard let bytes = buffer.readBytes(length: buffer.readableBytes), let r = Self.split(bytes) else { return }
+        receive(r)
+    }
+
+    /// The IPv4 header's TTL, source and destination, and the advert after the header.
+    static func split(_ b: [UInt8]) -> ReceivedAdvert? {
+        guard b.count >= 20, b[0] >> 4 == 4, b[9] == 112 else { return nil }
+        let headerLength = Int(b[0] & 0x0F) * 4
+        guard headerLength >= 20, b.count >= headerLength else { return nil }
+        let source = VRRPAdvert.address(Array(b[12..<16]))!, destination = VRRPAdvert.address(Array(b[16..<20]))!
+        let advert = VRRPAdvert.decode(Array(b[headerLength...]), family: .inet, source: source, destination: destination)
+        return ReceivedAdvert(source: source, destination: destination, ttl: b[8], advert: advert)
+    }
+}
