@@ -1,10 +1,14 @@
-/// One file (or standard input) as bytes, with its line starts computed on first use.
-public final class SourceFile: @unchecked Sendable {
+import Synchronization
+
+/// One file (or standard input) as bytes, with its line starts computed on first use. Safe to
+/// share between threads: a long-running process renders diagnostics of a configuration it
+/// holds from any thread.
+public final class SourceFile: Sendable {
     public let id: Int
     /// The path as the user or the including file named it.
     public let path: String
     public let bytes: [UInt8]
-    private var lineStartsCache: [Int]?
+    private let lineStartsCache = Mutex<[Int]?>(nil)
 
     public init(id: Int, path: String, bytes: [UInt8]) {
         self.id = id
@@ -15,13 +19,15 @@ public final class SourceFile: @unchecked Sendable {
     /// Byte offsets at which each line starts; computed lazily because only files with
     /// diagnostics ever need them.
     public var lineStarts: [Int] {
-        if let cached = lineStartsCache { return cached }
-        var starts = [0]
-        bytes.withUnsafeBufferPointer { buf in
-            for i in 0..<buf.count where buf[i] == 0x0A { starts.append(i + 1) }
+        lineStartsCache.withLock { cache in
+            if let cached = cache { return cached }
+            var starts = [0]
+            bytes.withUnsafeBufferPointer { buf in
+                for i in 0..<buf.count where buf[i] == 0x0A { starts.append(i + 1) }
+            }
+            cache = starts
+            return starts
         }
-        lineStartsCache = starts
-        return starts
     }
 
     /// 1-based line and byte column of an offset.
@@ -46,7 +52,9 @@ public final class SourceFile: @unchecked Sendable {
     }
 }
 
-/// All files read during one run; a `SourceSpan` names a file by its index here.
+/// All files read during one run; a `SourceSpan` names a file by its index here. Files are only
+/// added while a configuration is read; a `ConfigSnapshot` owns its manager and never adds to it
+/// afterwards, so readers on any thread see a list that no longer changes.
 public final class SourceManager: @unchecked Sendable {
     public private(set) var files: [SourceFile] = []
     private var byPath: [String: Int] = [:]

@@ -114,7 +114,7 @@ public enum SafeFiles {
         var template = Array("\(dir)/.\(base).lvsc-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { return .failure(Failure(message: "cannot create a temporary file in \(Shown.path(dir)): \(errnoText())")) }
-        let tmp = String(cString: template)
+        let tmp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         func fail(_ message: String) -> Result<Void, Failure> {
             close(fd)
             unlink(tmp)

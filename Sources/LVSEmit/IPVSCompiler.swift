@@ -111,8 +111,8 @@ public struct IPVSCompiler {
         case .nat: return .masquerade
         case .directRouting: return .route
         case .tunnel(let type, let port, let csum):
-            return .tunnel(type: IPVSForwarding.TunnelType(rawValue: type) ?? .ipip, port: port,
-                           checksum: csum.flatMap { IPVSForwarding.TunnelChecksum(rawValue: $0) } ?? .nocsum)
+            return .tunnel(type: IPVSForwarding.TunnelType(rawValue: type.rawValue) ?? .ipip, port: port,
+                           checksum: csum.flatMap { IPVSForwarding.TunnelChecksum(rawValue: $0.rawValue) } ?? .nocsum)
         }
     }
 

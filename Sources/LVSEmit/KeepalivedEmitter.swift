@@ -21,13 +21,11 @@ public struct KeepalivedEmitter {
 
     struct Edit { var offset: Int; var length: Int; var bytes: [UInt8] }
 
-    /// Directors that run an instance with the same name and VRID as one of `d`'s.
+    /// Directors that share a VRRP group (`VRRPGroups`, the cluster rules' definition) with one
+    /// of `d`'s instances, `d` included.
     func peers(of d: ClusterDirector) -> [ClusterDirector] {
-        guard let c = d.config else { return [d] }
-        let keys = Set(c.instances.map { "\($0.name.value)/\($0.virtualRouterID?.value ?? 0)" })
-        return cluster.directors.filter { o in
-            o.config?.instances.contains { keys.contains("\($0.name.value)/\($0.virtualRouterID?.value ?? 0)") } ?? false
-        }
+        guard let index = cluster.directors.firstIndex(where: { $0.name == d.name }) else { return [d] }
+        return VRRPGroups(cluster).peers(ofDirector: index).map { cluster.directors[$0] }
     }
 
     /// The group's template: the director whose instances start as MASTER, else the one with

@@ -80,7 +80,7 @@ public final class ApplyCacheFile {
         var template = Array("\(dir)/.\(base).lvsc-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw Failure(message: "cannot write the cache next to \(ValueSyntax.escaped(path)): \(String(cString: strerror(errno)))") }
-        let tmp = String(cString: template)
+        let tmp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         for part in cache.parts {
             var done = 0
             while done < part.count {

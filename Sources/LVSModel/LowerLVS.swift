@@ -165,14 +165,17 @@ extension Lowering {
                 diags.add("unknown-forwarding", .error, "unknown TUN option '\(w)'", at: span(args[i]))
                 i += 1
             }
-            if !["ipip", "gue", "gre"].contains(type) {
+            guard let tunnel = TunnelType(rawValue: type) else {
+                // keepalived refuses the line; the method stays what it was.
                 diags.add("unknown-forwarding", .error, "unknown tunnel type '\(type)'; expected ipip, gue or gre", at: s)
-            } else if type == "gue" && port == nil {
+                return nil
+            }
+            if tunnel == .gue && port == nil {
                 diags.add("missing-argument", .error, "a gue tunnel needs 'port N'", at: s)
-            } else if type == "ipip" && csum != nil {
+            } else if tunnel == .ipip && csum != nil {
                 diags.add("unknown-forwarding", .error, "ipip tunnels take no checksum option", at: s)
             }
-            return Located(.tunnel(type: type, port: port, checksum: csum), s)
+            return Located(.tunnel(type: tunnel, port: port, checksum: csum.flatMap(TunnelChecksum.init(rawValue:))), s)
         default:
             let w = text(args[0])
             let hint: String? = ["nat", "dr", "tun", "Nat", "Dr", "Tun"].contains(w) ? "keepalived matches case: write \(w.uppercased())" : "LVS forwards by NAT, DR (direct routing) or TUN (IP tunnelling)"
@@ -198,8 +201,8 @@ extension Lowering {
             case .real_server__inhibit_on_failure: rs.inhibitOnFailure = flag(c)
             case .real_server__uthreshold: rs.upperThreshold = int(c, s)
             case .real_server__lthreshold: rs.lowerThreshold = int(c, s)
-            case .real_server__notify_up: rs.notifyUp = joined(c)
-            case .real_server__notify_down: rs.notifyDown = joined(c)
+            case .real_server__notify_up: rs.notifyUp = joined(c); rs.notifyUpCommand = command(c)
+            case .real_server__notify_down: rs.notifyDown = joined(c); rs.notifyDownCommand = command(c)
             default:
                 if case .block(let ctx) = s.kind, let checker = checker(c, ctx, ssl: s.id == .real_server__SSL_GET) {
                     rs.checkers.append(checker)
@@ -243,7 +246,7 @@ extension Lowering {
                 http = http ?? HTTPCheck(); http!.urls.append(u)
             case .virtualhost: let v = string(c); http = http ?? HTTPCheck(); http!.virtualhost = v
             case .httpProtocol: let v = string(c); http = http ?? HTTPCheck(); http!.httpProtocol = v
-            case .miscPath: let v = joined(c); misc = misc ?? MiscCheck(); misc!.path = v
+            case .miscPath: let v = joined(c); misc = misc ?? MiscCheck(); misc!.path = v; misc!.command = command(c)
             case .miscTimeout: let v = int(c, s); misc = misc ?? MiscCheck(); misc!.timeout = v
             case .miscDynamic: misc = misc ?? MiscCheck(); misc!.dynamic = Located(true, keywordSpan(c))
             case .user: let v = joined(c); misc = misc ?? MiscCheck(); misc!.user = v

@@ -102,7 +102,7 @@ extension Lowering {
         for c in tree.children(n) {
             guard let s = spec(c, .vrrp_script) else { continue }
             switch s.id {
-            case .vrrp_script__script: script.script = joined(c)
+            case .vrrp_script__script: script.script = joined(c); script.command = command(c)
             case .vrrp_script__interval: script.interval = decimal(c, s)
             case .vrrp_script__timeout: script.timeout = decimal(c, s)
             case .vrrp_script__weight: script.weight = int(c, s)
@@ -129,6 +129,7 @@ extension Lowering {
             case .vrrp_sync_group__notify_master, .vrrp_sync_group__notify_backup, .vrrp_sync_group__notify_fault,
                  .vrrp_sync_group__notify_stop, .vrrp_sync_group__notify:
                 if let cmd = joined(c) { group.notify[s.name] = cmd }
+                if let argv = command(c) { group.notifyCommands[s.name] = argv }
             default:
                 if case .list(let entry) = s.kind { for e in tree.children(c) { checkEntry(e, entry) } }
             }

@@ -44,6 +44,7 @@ extension Lowering {
                  .vrrp_instance__notify_stop, .vrrp_instance__notify, .vrrp_instance__notify_deleted,
                  .vrrp_instance__notify_master_rx_lower_pri:
                 inst.notify[s.name] = joined(c) ?? Located("", keywordSpan(c))
+                if let argv = command(c) { inst.notifyCommands[s.name] = argv }
             case .vrrp_instance__virtual_routes, .vrrp_instance__virtual_rules:
                 for e in tree.children(c) { routeOrRuleEntry(e, isRule: s.id == .vrrp_instance__virtual_rules) }
                 config.untyped.append(UntypedBlock(keyword: s.name, context: "vrrp_instance", span: blockSpan(c), lines: lineCount(c)))

@@ -219,6 +219,52 @@ public struct Lowering {
         return Located(text(t), span(t))
     }
 
+    /// The arguments as keepalived's command keywords read them: the text of the line after the
+    /// keyword, quotes and all. Words that `$NAME` or `~SEQ` produced are rejoined by one blank,
+    /// double-quoted ones in double quotes again.
+    func rawArguments(_ n: Node) -> [UInt8] {
+        let args = tree.args(n)
+        guard let first = args.first, let last = args.last else { return [] }
+        if first.text.buffer != BlockTree.scratchBuffer, args.allSatisfy({ $0.text.buffer == first.text.buffer }) {
+            let base = bases[Int(first.text.buffer)]
+            var from = Int(first.text.offset), to = Int(last.text.offset + last.text.length)
+            if first.quoted, from > 0, base[from - 1] == UInt8(ascii: "\"") { from -= 1 }
+            if last.quoted, to < base.count, base[to] == UInt8(ascii: "\"") { to += 1 }
+            if from <= to, to <= base.count { return Array(base[from..<to]) }
+        }
+        var out: [UInt8] = []
+        for (k, t) in args.enumerated() {
+            if k > 0 { out.append(0x20) }
+            if t.quoted { out.append(0x22) }
+            out += raw(t)
+            if t.quoted { out.append(0x22) }
+        }
+        return out
+    }
+
+    /// A command keyword's value as the argv keepalived executes (`ScriptCommand`); a quote
+    /// that is never closed is reported as keepalived reports it.
+    mutating func command(_ n: Node) -> Located<ScriptCommand>? {
+        guard n.argCount > 0 else { return nil }
+        let span = span(tree.arg(n, 0)).union(span(tree.arg(n, n.argCount - 1)))
+        switch ScriptCommand.parse(rawArguments(n)) {
+        case .success(let c): return Located(c, span)
+        case .failure(.unterminatedQuote(let q)):
+            // An unclosed double quote is already reported by the tokenizer.
+            if q == UInt8(ascii: "'") {
+                diags.add("invalid-value", .error, "the command has a ' that is never closed; keepalived refuses the line", at: span,
+                          hint: "close the single quote, or use double quotes")
+            }
+            return nil
+        case .failure(.backslashAtEnd):
+            diags.add("invalid-value", .error, "the command ends in a backslash that escapes nothing; keepalived refuses the line", at: span,
+                      hint: "remove the trailing '\\', or write '\\\\' for a backslash")
+            return nil
+        case .failure(.empty):
+            return nil
+        }
+    }
+
     /// All arguments joined by one blank (commands, free-form values).
     func joined(_ n: Node) -> Located<String>? {
         guard n.argCount > 0 else { return nil }

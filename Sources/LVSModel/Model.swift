@@ -74,6 +74,8 @@ public struct GlobalDefs: Sendable {
 public struct VRRPScript: Sendable {
     public var name: Located<String>
     public var script: Located<String>?
+    /// `script` as the argv keepalived executes.
+    public var command: Located<ScriptCommand>?
     public var interval: Located<Double>?
     public var timeout: Located<Double>?
     public var weight: Located<Int>?
@@ -87,6 +89,8 @@ public struct SyncGroup: Sendable {
     public var name: Located<String>
     public var members: [Located<String>] = []
     public var notify: [String: Located<String>] = [:]
+    /// `notify` as the argv keepalived executes, by keyword.
+    public var notifyCommands: [String: Located<ScriptCommand>] = [:]
     public var span: SourceSpan
 }
 
@@ -168,6 +172,8 @@ public struct VRRPInstance: Sendable {
     public var strictMode: Located<Bool>?
     public var useVMAC: Located<String>?
     public var notify: [String: Located<String>] = [:]
+    /// `notify` as the argv keepalived executes, by keyword.
+    public var notifyCommands: [String: Located<ScriptCommand>] = [:]
     /// A virtual_router_id line was written (its value may have been invalid).
     public var virtualRouterIDWritten = false
     public var span: SourceSpan
@@ -192,11 +198,17 @@ public struct VRRPInstance: Sendable {
 
 public enum IPProtocol: String, Sendable { case tcp = "TCP", udp = "UDP", sctp = "SCTP" }
 
+/// The encapsulation of a TUN real server (`lvs_method TUN type …`).
+public enum TunnelType: String, Sendable, Equatable, CaseIterable { case ipip, gue, gre }
+
+/// The checksum option of a GUE or GRE tunnel.
+public enum TunnelChecksum: String, Sendable, Equatable, CaseIterable { case nocsum, csum, remcsum }
+
 /// How IPVS forwards to a real server.
 public enum ForwardingMethod: Sendable, Equatable {
     case nat
     case directRouting
-    case tunnel(type: String, port: Int?, checksum: String?)
+    case tunnel(type: TunnelType, port: Int?, checksum: TunnelChecksum?)
 
     public var keyword: String {
         switch self {
@@ -340,6 +352,15 @@ public struct RealServer: Sendable {
         get { rare.get { $0.notifyDown } }
         set { rare.set { $0.notifyDown = newValue } }
     }
+    /// `notify_up` / `notify_down` as the argv keepalived executes.
+    public var notifyUpCommand: Located<ScriptCommand>? {
+        get { rare.get { $0.notifyUpCommand } }
+        set { rare.set { $0.notifyUpCommand = newValue } }
+    }
+    public var notifyDownCommand: Located<ScriptCommand>? {
+        get { rare.get { $0.notifyDownCommand } }
+        set { rare.set { $0.notifyDownCommand = newValue } }
+    }
 }
 
 struct RealServerRareFields: RareFields {
@@ -349,6 +370,8 @@ struct RealServerRareFields: RareFields {
     var lowerThreshold: Located<Int>?
     var notifyUp: Located<String>?
     var notifyDown: Located<String>?
+    var notifyUpCommand: Located<ScriptCommand>?
+    var notifyDownCommand: Located<ScriptCommand>?
 }
 
 /// Connection keywords shared by the network checkers.
@@ -548,6 +571,8 @@ public struct HTTPCheck: Sendable {
 }
 public struct MiscCheck: Sendable {
     public var path: Located<String>?; public var timeout: Located<Int>?
+    /// `misc_path` as the argv keepalived executes.
+    public var command: Located<ScriptCommand>?
     public var dynamic: Located<Bool>?; public var user: Located<String>?
     public var timing = CheckTiming()
 }

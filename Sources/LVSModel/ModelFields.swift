@@ -102,9 +102,9 @@ extension ForwardingMethod {
         case .directRouting: return "DR"
         case .tunnel(let type, let port, let csum):
             var s = "TUN"
-            if type != "ipip" { s += " type \(type)" }
+            if type != .ipip { s += " type \(type.rawValue)" }
             if let port { s += " port \(port)" }
-            if let csum { s += " \(csum)" }
+            if let csum { s += " \(csum.rawValue)" }
             return s
         }
     }

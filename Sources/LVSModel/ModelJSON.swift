@@ -148,8 +148,8 @@ public struct ModelJSON {
         guard let m else { return .null }
         switch m.value {
         case .tunnel(let type, let port, let csum):
-            return .object([("method", .string("TUN")), ("tunnelType", .string(type)), ("tunnelPort", port.map { .int($0) } ?? .null),
-                            ("checksum", .string(csum))])
+            return .object([("method", .string("TUN")), ("tunnelType", .string(type.rawValue)), ("tunnelPort", port.map { .int($0) } ?? .null),
+                            ("checksum", .string(csum?.rawValue))])
         default:
             return .object([("method", .string(m.value.keyword))])
         }

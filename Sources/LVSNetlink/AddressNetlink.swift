@@ -88,6 +88,6 @@ public final class AddressNetlink {
 
     static func interfaceName(_ index: UInt32) -> String {
         var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
-        return if_indextoname(index, &name) != nil ? String(cString: name) : String(index)
+        return if_indextoname(index, &name) != nil ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : String(index)
     }
 }

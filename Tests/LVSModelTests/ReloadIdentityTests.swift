@@ -117,4 +117,37 @@ final class ReloadIdentityTests: XCTestCase {
         XCTAssertEqual(changes(Self.base.replacingOccurrences(of: "    protocol TCP\n", with: "")).changed, [.virtualServer(vs)])
         XCTAssertEqual(changes(Self.base.replacingOccurrences(of: "    protocol TCP\n", with: "")).added, [])
     }
+
+    /// The snapshot a daemon holds: shared by threads that render its diagnostics at once (the
+    /// source files fill their line index under a lock), compared with the next reading, and
+    /// freed when the daemon lets go of it.
+    func testASnapshotIsSharedBetweenThreadsComparedAndFreed() throws {
+        let text = Self.base.replacingOccurrences(of: "lb_algo wrr", with: "lb_algo wrr\n    bogus_keyword 1")
+        var snapshot: ConfigSnapshot? = ConfigSnapshot(path: "k.conf", bytes: Array(text.utf8), configID: nil)
+        let spans = snapshot!.diagnostics.compactMap(\.span)
+        XCTAssertFalse(spans.isEmpty)
+        let serial = spans.map { snapshot!.sources.resolve($0) }
+        do {
+            let shared = snapshot!
+            let results = ResultsBox(count: 64)
+            DispatchQueue.concurrentPerform(iterations: 64) { i in
+                results.set(i, shared.sources.resolve(spans[i % spans.count]))
+            }
+            for i in 0..<64 { XCTAssertEqual(results.get(i), serial[i % spans.count]) }
+        }
+        let again = ConfigSnapshot(path: "k.conf", bytes: Array(("# reloaded\n" + text).utf8), configID: nil)
+        XCTAssertTrue(snapshot!.changes(to: again).isEmpty)
+        weak var oldSources = snapshot!.sources
+        snapshot = again
+        XCTAssertNil(oldSources, "the old reading is freed once nothing holds it")
+        _ = snapshot
+    }
+}
+
+final class ResultsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [ResolvedRange?]
+    init(count: Int) { items = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: ResolvedRange) { lock.lock(); items[i] = r; lock.unlock() }
+    func get(_ i: Int) -> ResolvedRange? { lock.lock(); defer { lock.unlock() }; return items[i] }
 }

@@ -1,26 +1,24 @@
-import LVSModel
-
 /// One vrrp_instance of one director, with what decides which VRRP group it joins.
-struct ClusterInstance {
-    var director: Int
-    var instance: VRRPInstance
+public struct ClusterInstance: Sendable {
+    public var director: Int
+    public var instance: VRRPInstance
     /// The broadcast domain: `lan=`, else the inventory subnet of the director's LAN
     /// interface, else the network of the instance's first VIP with a prefix, else the
     /// interface name (the same name on every director taken as the same LAN).
-    var lan: String
-    var family: IPAddress.Family
-    var vrid: Int
-    var transport: Transport
+    public var lan: String
+    public var family: IPAddress.Family
+    public var vrid: Int
+    public var transport: Transport
     /// For unicast: this director's source address and its peers.
-    var unicastAddresses: Set<IPAddress>
-    var sourceAddress: IPAddress?
+    public var unicastAddresses: Set<IPAddress>
+    public var sourceAddress: IPAddress?
 }
 
-enum Transport: Hashable, CustomStringConvertible {
+public enum Transport: Hashable, Sendable, CustomStringConvertible {
     case multicast(IPAddress)
     case unicast
 
-    var description: String {
+    public var description: String {
         switch self {
         case .multicast(let g): return "multicast \(g)"
         case .unicast: return "unicast"
@@ -30,21 +28,23 @@ enum Transport: Hashable, CustomStringConvertible {
 
 /// Where VRRP adverts meet: two instances with one bucket key hear each other's adverts (or,
 /// for unicast, could once their peer lists overlap).
-struct BucketKey: Hashable {
-    var lan: String
-    var family: IPAddress.Family
-    var vrid: Int
-    var transport: Transport
+public struct BucketKey: Hashable, Sendable {
+    public var lan: String
+    public var family: IPAddress.Family
+    public var vrid: Int
+    public var transport: Transport
 }
 
 /// The VRRP groups of a cluster: instances of different directors that share a bucket and
 /// at least one VIP (or, without VIPs, a name) are one virtual router seen from each director.
-struct VRRPGroups {
-    var instances: [ClusterInstance] = []
+/// The one definition of "a VRRP group": the cluster rules, the keepalived emitter and the
+/// runtime all use it.
+public struct VRRPGroups: Sendable {
+    public var instances: [ClusterInstance] = []
     /// Buckets in first-seen order, each a list of groups, each a list of indices into `instances`.
-    var buckets: [(key: BucketKey, groups: [[Int]])] = []
+    public var buckets: [(key: BucketKey, groups: [[Int]])] = []
 
-    init(_ cluster: Cluster) {
+    public init(_ cluster: Cluster) {
         for (d, director) in cluster.directors.enumerated() {
             guard let config = director.config else { continue }
             for inst in config.instances {
@@ -127,8 +127,20 @@ struct VRRPGroups {
         return out
     }
 
+    /// The directors (indices into the cluster's directors) that share a VRRP group with one of
+    /// `director`'s instances, `director` included; empty when it runs no VRRP instance.
+    public func peers(ofDirector director: Int) -> [Int] {
+        var out = Set<Int>()
+        for bucket in buckets {
+            for g in bucket.groups where g.contains(where: { instances[$0].director == director }) {
+                for i in g { out.insert(instances[i].director) }
+            }
+        }
+        return out.sorted()
+    }
+
     /// Groups seen by more than one director: the ones master/backup and drift rules compare.
-    var sharedGroups: [[Int]] {
+    public var sharedGroups: [[Int]] {
         buckets.flatMap { $0.groups }.filter { g in Set(g.map { instances[$0].director }).count > 1 }
     }
 }
