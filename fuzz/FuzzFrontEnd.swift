@@ -67,7 +67,7 @@ public func fuzzFrontEnd(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // A file keepalived reads without syntax errors reads the same after fmt, under no config
     // id and every id it names (the CLI refuses any formatting that would not; here a refusal
     // would be a formatter bug).
-    let clean = !diags.contains { $0.rule == "syntax" || $0.rule == "not-keepalived" || $0.rule == "include" }
+    let clean = !diags.contains { $0.rule == .syntax || $0.rule == .notKeepalived || $0.rule == .include }
     if clean, formatted != bytes {
         let before = KeepalivedFormatter.readings(bytes, path: "fuzz.conf", ids: nil, followIncludes: false, maxGeneratedLines: options.maxGeneratedLines)
         if before.ids.count <= FrontEnd.maxVariants,

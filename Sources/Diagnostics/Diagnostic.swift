@@ -26,7 +26,7 @@ public struct RelatedLocation: Hashable, Sendable {
 
 /// One finding: a rule id, a severity, a sentence, where, and optionally how to fix it.
 public struct Diagnostic: Hashable, Sendable {
-    public var rule: String
+    public var rule: RuleID
     public var severity: Severity
     public var message: String
     public var span: SourceSpan?
@@ -35,7 +35,7 @@ public struct Diagnostic: Hashable, Sendable {
     /// The config ids (`@id` variants) under which this was found; empty when it holds for all.
     public var variants: [String]
 
-    public init(rule: String, severity: Severity, message: String, span: SourceSpan?,
+    public init(rule: RuleID, severity: Severity, message: String, span: SourceSpan?,
                 hint: String? = nil, related: [RelatedLocation] = [], variants: [String] = []) {
         self.rule = rule
         self.severity = severity
@@ -49,11 +49,11 @@ public struct Diagnostic: Hashable, Sendable {
 
 /// What a renderer needs to know about a rule (SARIF lists them up front).
 public struct RuleDescriptor: Sendable {
-    public var id: String
+    public var id: RuleID
     public var summary: String
     public var severity: Severity
 
-    public init(id: String, summary: String, severity: Severity) {
+    public init(id: RuleID, summary: String, severity: Severity) {
         self.id = id
         self.summary = summary
         self.severity = severity
@@ -84,7 +84,7 @@ public struct DiagnosticBag: Sendable {
         dropped += n
     }
 
-    public mutating func add(_ rule: String, _ severity: Severity, _ message: String,
+    public mutating func add(_ rule: RuleID, _ severity: Severity, _ message: String,
                              at span: SourceSpan?, hint: String? = nil,
                              related: [RelatedLocation] = []) {
         if items.count >= limit {

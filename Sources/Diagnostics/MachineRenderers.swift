@@ -13,7 +13,7 @@ public struct JSONDiagnostics {
         } else {
             fields += [("file", .null), ("line", .null), ("column", .null), ("endLine", .null), ("endColumn", .null)]
         }
-        fields += [("severity", .string(d.severity.name)), ("rule", .string(d.rule)),
+        fields += [("severity", .string(d.severity.name)), ("rule", .string(d.rule.rawValue)),
                    ("message", .string(d.message)), ("hint", .string(d.hint))]
         fields.append(("variants", .array(d.variants.map { .string($0) })))
         fields.append(("related", .array(d.related.map { rel in
@@ -60,7 +60,7 @@ public struct SARIFRenderer {
         let results: [JSON] = diagnostics.map { d in
             var text = d.messageWithVariants
             if let hint = d.hint { text += " Hint: " + hint }
-            var fields: [(String, JSON)] = [("ruleId", .string(d.rule))]
+            var fields: [(String, JSON)] = [("ruleId", .string(d.rule.rawValue))]
             if let i = ruleIndex[d.rule] { fields.append(("ruleIndex", .int(i))) }
             fields.append(("level", .string(level(d.severity))))
             fields.append(("message", .object([("text", .string(text))])))
@@ -75,7 +75,7 @@ public struct SARIFRenderer {
             return .object(fields)
         }
         let driverRules: [JSON] = rules.map { r in
-            .object([("id", .string(r.id)),
+            .object([("id", .string(r.id.rawValue)),
                      ("shortDescription", .object([("text", .string(r.summary))])),
                      ("defaultConfiguration", .object([("level", .string(level(r.severity)))]))])
         }
@@ -137,7 +137,7 @@ public struct GitHubRenderer {
                 props += ["file=\(escapeProperty(terminalSafe(r.path)))", "line=\(r.line)", "col=\(r.column)",
                           "endLine=\(r.endLine)", "endColumn=\(r.endColumn)"]
             }
-            props.append("title=\(escapeProperty("lvsc " + d.rule))")
+            props.append("title=\(escapeProperty("lvsc " + d.rule.rawValue))")
             var msg = d.messageWithVariants
             if let hint = d.hint { msg += "\nhint: " + hint }
             for rel in d.related {

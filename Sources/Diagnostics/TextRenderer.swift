@@ -30,7 +30,7 @@ public struct TextRenderer {
             } else {
                 head = paint("lvsc:", "1") + " "
             }
-            out += head + severityLabel(d.severity) + ": " + terminalSafe(d.messageWithVariants) + " [" + d.rule + "]\n"
+            out += head + severityLabel(d.severity) + ": " + terminalSafe(d.messageWithVariants) + " [" + d.rule.rawValue + "]\n"
             if let span = d.span { out += excerpt(span) }
             if let hint = d.hint { out += "  " + paint("hint:", "1;32") + " " + terminalSafe(hint) + "\n" }
             for rel in d.related {

@@ -42,11 +42,11 @@ extension ConfigParser {
         let patternLine = l.slice(i..<l.text.endIndex).trimmedLine()
         let at = spanOf(l)
         guard options.followIncludes else {
-            diags.add("include", .note, "include not followed (includes are off for this parse)", at: at)
+            diags.add(.include, .note, "include not followed (includes are off for this parse)", at: at)
             return
         }
         guard !patternLine.isEmpty else {
-            diags.add("include", .error, "include without a file name", at: at)
+            diags.add(.include, .error, "include without a file name", at: at)
             return
         }
         let pattern = String(decoding: patternLine.text, as: UTF8.self)
@@ -57,9 +57,9 @@ extension ConfigParser {
         if matches.isEmpty {
             let mustMatch = strictness.contains(.wildcardMatch) || (strictness.contains(.match) && !isWildcard)
             if mustMatch {
-                diags.add("include", .error, "include '\(pattern)' matches no file", at: at)
+                diags.add(.include, .error, "include '\(pattern)' matches no file", at: at)
             } else {
-                diags.add("include", .warning,
+                diags.add(.include, .warning,
                           "include '\(pattern)' matches no file (keepalived skips it silently)",
                           at: at, hint: "use 'includem' to make keepalived refuse a missing file")
             }
@@ -69,19 +69,19 @@ extension ConfigParser {
             if includeBudgetSpent { return }
             if includedFiles >= options.maxIncludedFiles || includedBytes >= options.maxIncludedBytes {
                 includeBudgetSpent = true
-                diags.addPastCap(Diagnostic(rule: "include", severity: .error,
+                diags.addPastCap(Diagnostic(rule: .include, severity: .error,
                           message: "includes read \(includedFiles) files (\(includedBytes >> 20) MiB) in all; lvsc stops following them (do files include each other through a glob?)",
                           span: at, hint: "keepalived would read them all; make each file included once"))
                 return
             }
             if includeStack.count >= options.maxIncludeDepth {
-                diags.add("include", .error, "includes nest deeper than \(options.maxIncludeDepth) levels", at: at)
+                diags.add(.include, .error, "includes nest deeper than \(options.maxIncludeDepth) levels", at: at)
                 return
             }
             let real = ConfigParser.realPath(path) ?? path
             if let cycleStart = includeStack.firstIndex(where: { $0.realPath == real }) {
                 let chain = includeStack[cycleStart...].map(\.realPath) + [real]
-                diags.add("include", .error, "include cycle: \(chain.joined(separator: " -> "))", at: at,
+                diags.add(.include, .error, "include cycle: \(chain.joined(separator: " -> "))", at: at,
                           hint: "remove one of the include lines in the cycle")
                 continue
             }
@@ -94,7 +94,7 @@ extension ConfigParser {
                 process(file: file)
                 includeStack.removeLast()
             case .failure(let err):
-                diags.add("include", strictness.contains(.readable) ? .error : .warning,
+                diags.add(.include, strictness.contains(.readable) ? .error : .warning,
                           "cannot include '\(path)': \(err.message)", at: at)
             }
         }

@@ -209,14 +209,14 @@ public final class ConfigParser {
         var end = endIn
         if end > start, p[end - 1] == 0x0D { end -= 1 }
         if end - start >= 1024 {
-            diags.add("syntax", .error,
+            diags.add(.syntax, .error,
                       "line is \(end - start) bytes long; keepalived reads at most 1023 bytes a line and parses the rest as a new line",
                       at: span(fid, start, min(end, start + 40)),
                       hint: "split the line, or move long values into a $NAME= definition")
         }
         if collecting != nil {
             if memchr(p.baseAddress! + start, 0, end - start) != nil {
-                diags.add("syntax", .error, "line contains a NUL byte; keepalived drops such lines", at: span(fid, start, end))
+                diags.add(.syntax, .error, "line contains a NUL byte; keepalived drops such lines", at: span(fid, start, end))
                 return
             }
             continueCollecting(LineText(text: bytes[start..<end], file: fid, origin: nil))
@@ -238,7 +238,7 @@ public final class ConfigParser {
             i += 1
         }
         if i < end, p[i] == 0 {
-            diags.add("syntax", .error, "line contains a NUL byte; keepalived drops such lines", at: span(fid, start, end))
+            diags.add(.syntax, .error, "line contains a NUL byte; keepalived drops such lines", at: span(fid, start, end))
             return
         }
         var s = start, e = i
@@ -339,7 +339,7 @@ public final class ConfigParser {
 
     func processLogical(_ input: LineText, depth: Int) {
         if depth > 40 {
-            diags.add("syntax", .error, "expansion nests more than 40 levels deep (a definition that refers to itself?)",
+            diags.add(.syntax, .error, "expansion nests more than 40 levels deep (a definition that refers to itself?)",
                       at: spanOf(input))
             return
         }
@@ -373,7 +373,7 @@ public final class ConfigParser {
                     if generated > options.maxGeneratedLines {
                         if !generatorOverflow {
                             generatorOverflow = true
-                            diags.add("syntax", .error, "definitions and generators produce more than \(options.maxGeneratedLines) lines; stopping", at: spanOf(line))
+                            diags.add(.syntax, .error, "definitions and generators produce more than \(options.maxGeneratedLines) lines; stopping", at: spanOf(line))
                         }
                         return
                     }
@@ -542,7 +542,7 @@ public final class ConfigParser {
                 out.append(c); origin.append(l.offset(at: i)); i += 1; continue
             }
             if value.multiLine, expanding.contains(name) {
-                diags.add("syntax", .error, "multi-line definition $\(name) refers to itself; it is not expanded again",
+                diags.add(.syntax, .error, "multi-line definition $\(name) refers to itself; it is not expanded again",
                           at: spanOf(l, i, refEnd))
                 out.append(c); origin.append(l.offset(at: i)); i += 1; continue
             }
@@ -561,7 +561,7 @@ public final class ConfigParser {
             if out.count > 4096 { break }
         }
         if out.count >= 1024 {
-            diags.add("syntax", .error, "parameter substitution makes this line \(out.count) bytes long; keepalived's limit is 1023",
+            diags.add(.syntax, .error, "parameter substitution makes this line \(out.count) bytes long; keepalived's limit is 1023",
                       at: spanOf(l))
         }
         return (LineText.make(out, origin, file: l.file), extra, changed)
@@ -630,7 +630,7 @@ public final class ConfigParser {
             j += 1
         }
         guard j < t.endIndex else {
-            diags.add("syntax", .error, "missing ')' in \(isList ? "~LST" : "~SEQ")", at: spanOf(l))
+            diags.add(.syntax, .error, "missing ')' in \(isList ? "~LST" : "~SEQ")", at: spanOf(l))
             return
         }
         // Parameters may use $definitions.
@@ -666,7 +666,7 @@ public final class ConfigParser {
         if generated > options.maxGeneratedLines {
             if !generatorOverflow {
                 generatorOverflow = true
-                diags.add("syntax", .error, "~SEQ/~LST generate more than \(options.maxGeneratedLines) lines; stopping", at: spanOf(rest))
+                diags.add(.syntax, .error, "~SEQ/~LST generate more than \(options.maxGeneratedLines) lines; stopping", at: spanOf(rest))
             }
             return false
         }
@@ -682,12 +682,12 @@ public final class ConfigParser {
 
     func generateSequence(_ p: [String], _ rest: LineText, _ hex: Bool, _ head: SourceSpan, _ depth: Int) {
         guard p.count >= 2, p.count <= 4, !p[0].isEmpty else {
-            diags.add("syntax", .error, "~SEQ needs (VAR, END), (VAR, START, END) or (VAR, START, STEP, END)", at: head)
+            diags.add(.syntax, .error, "~SEQ needs (VAR, END), (VAR, START, END) or (VAR, START, STEP, END)", at: head)
             return
         }
         let nums = p.dropFirst().map(ConfigParser.parseCInteger)
         guard nums.allSatisfy({ $0 != nil }) else {
-            diags.add("syntax", .error, "~SEQ parameters must be integers", at: head)
+            diags.add(.syntax, .error, "~SEQ parameters must be integers", at: head)
             return
         }
         let v = nums.map { $0! }
@@ -698,11 +698,11 @@ public final class ConfigParser {
         default: start = v[0]; step = v[1]; end = v[2]
         }
         if step == 0 || (step > 0 && end < start) || (step < 0 && end > start) {
-            diags.add("syntax", .error, "invalid ~SEQ values: step \(step) never gets from \(start) to \(end)", at: head)
+            diags.add(.syntax, .error, "invalid ~SEQ values: step \(step) never gets from \(start) to \(end)", at: head)
             return
         }
         if hex && (start < 0 || end < 0) {
-            diags.add("syntax", .error, "~SEQx takes non-negative values only", at: head)
+            diags.add(.syntax, .error, "~SEQx takes non-negative values only", at: head)
             return
         }
         var x = start
@@ -718,7 +718,7 @@ public final class ConfigParser {
 
     func generateList(_ p: [String], _ rest: LineText, _ head: SourceSpan, _ depth: Int) {
         guard p.count >= 2 else {
-            diags.add("syntax", .error, "~LST needs (VAR, VALUE, ...)", at: head)
+            diags.add(.syntax, .error, "~LST needs (VAR, VALUE, ...)", at: head)
             return
         }
         func tuple(_ s: String) -> [String] {
@@ -732,7 +732,7 @@ public final class ConfigParser {
         for value in p.dropFirst() {
             let vals = tuple(value)
             if vals.count > vars.count {
-                diags.add("syntax", .error, "~LST value \(value) has more items than variables \(p[0])", at: head)
+                diags.add(.syntax, .error, "~LST value \(value) has more items than variables \(p[0])", at: head)
                 return
             }
             for (k, name) in vars.enumerated() { setVar(name, k < vals.count ? vals[k] : "", rest) }

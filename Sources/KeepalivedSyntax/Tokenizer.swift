@@ -18,7 +18,7 @@ extension ConfigParser {
                 var j = i + 1
                 while j < t.endIndex, t[j] != UInt8(ascii: "\"") { j += 1 }
                 if j == t.endIndex {
-                    diags.add("syntax", .error, "unterminated quote", at: spanOf(l, i, j),
+                    diags.add(.syntax, .error, "unterminated quote", at: spanOf(l, i, j),
                               hint: "close the string with a '\"' on the same line")
                     addToken(l, i + 1, j, spanFrom: i, spanTo: j, quoted: true)
                     i = j
@@ -118,7 +118,7 @@ extension ConfigParser {
     /// A '{' with nothing to open: keep the structure balanced with an anonymous block (so the
     /// matching '}' does not close the enclosing one) and report it once.
     func strayOpenBrace(_ s: SourceSpan, _ text: TextRef) {
-        diags.add("syntax", .error, "unexpected '{' with no keyword before it", at: s)
+        diags.add(.syntax, .error, "unexpected '{' with no keyword before it", at: s)
         tree.spans.append(s)
         tree.tokens.append(Token(text: text, spanIndex: Int32(tree.spans.count - 1), quoted: false))
         let index = Int32(tree.nodes.count)
@@ -135,7 +135,7 @@ extension ConfigParser {
     /// formatter's indentation, renderers) would pay for each level on each line.
     func checkNesting(_ s: SourceSpan) {
         if stack.count == ConfigParser.maxNesting + 1 {
-            diags.add("syntax", .error, "blocks nest more than \(ConfigParser.maxNesting) levels deep here; keepalived's own blocks nest at most 4 levels",
+            diags.add(.syntax, .error, "blocks nest more than \(ConfigParser.maxNesting) levels deep here; keepalived's own blocks nest at most 4 levels",
                       at: s, hint: "a '}' is probably missing above")
         }
     }
@@ -144,7 +144,7 @@ extension ConfigParser {
         endStatement()
         candidate = -1
         guard let top = stack.popLast() else {
-            diags.add("syntax", .error, "extra '}' with no open block", at: s)
+            diags.add(.syntax, .error, "extra '}' with no open block", at: s)
             return
         }
         tree.spans.append(s)
@@ -158,7 +158,7 @@ extension ConfigParser {
         let outer = tree.nodes[Int(stack[0])]
         let name = String(decoding: tree.bytes(tree.keyword(outer)), as: UTF8.self)
         let more = stack.count > 1 ? " (and \(stack.count - 1) more inside it)" : ""
-        diags.add("syntax", .error, "block '\(name)' is never closed\(more): \(stack.count) missing '}'",
+        diags.add(.syntax, .error, "block '\(name)' is never closed\(more): \(stack.count) missing '}'",
                   at: tree.openBrace(outer) ?? tree.span(tree.keyword(outer)),
                   hint: "add the missing '}' where the block should end")
         stack.removeAll()

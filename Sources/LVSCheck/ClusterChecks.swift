@@ -59,7 +59,7 @@ struct ClusterChecks {
         // keepalived settles two stated MASTERs by priority at once: worth a warning, and not
         // a reason to block every emitter.
         for m in masters.dropFirst() {
-            diags.add("master-backup-mismatch", .warning,
+            diags.add(.masterBackupMismatch, .warning,
                       "\(who(m)) and \(who(first!)) both start as MASTER of one VRRP group: the one with the lower priority (or address) drops back at once",
                       at: m.instance.state?.span ?? prioritySpan(m.instance),
                       hint: "make every director but one BACKUP",
@@ -67,7 +67,7 @@ struct ClusterChecks {
         }
         if let m = first {
             for b in members where b.instance.effectiveState == .backup && b.instance.effectivePriority > m.instance.effectivePriority {
-                diags.add("master-backup-mismatch", .error,
+                diags.add(.masterBackupMismatch, .error,
                           "BACKUP \(who(b)) has priority \(b.instance.effectivePriority), above MASTER \(who(m)) with \(m.instance.effectivePriority): it takes over as soon as it hears the MASTER",
                           at: prioritySpan(b.instance), hint: "give the MASTER the highest priority of its group",
                           related: [RelatedLocation(span: prioritySpan(m.instance), message: "the MASTER's priority")])
@@ -77,7 +77,7 @@ struct ClusterChecks {
         for c in members {
             let p = c.instance.effectivePriority
             if let other = seen[p] {
-                diags.add("master-backup-mismatch", .warning,
+                diags.add(.masterBackupMismatch, .warning,
                           "\(who(c)) and \(who(other)) both have priority \(p): which one is master is then decided by their primary addresses, not by the configuration",
                           at: prioritySpan(c.instance), hint: "give each director of a VRRP group its own priority (e.g. MASTER 150, BACKUP 100)",
                           related: [RelatedLocation(span: prioritySpan(other.instance), message: "the same priority")])
@@ -86,7 +86,7 @@ struct ClusterChecks {
         for c in members where c.instance.effectivePriority == 255 {
             let own = director(c).host.address?.value
             if own == nil || !c.instance.virtualIPs.contains(where: { $0.prefix.address == own }) {
-                diags.add("master-backup-mismatch", .error,
+                diags.add(.masterBackupMismatch, .error,
                           "priority 255 is for the address owner, but none of \(who(c))'s VIPs is \(director(c).name)'s own address\(own.map { " \($0)" } ?? "")",
                           at: prioritySpan(c.instance), hint: "use 254 or less; a non-owner at 255 answers for addresses it does not own")
             }
@@ -116,7 +116,7 @@ struct ClusterChecks {
             drift("auth_type", ri.authentication?.type?.value.rawValue ?? "none", ri.authentication?.type?.span ?? ri.authentication?.span ?? ri.name.span,
                   oi.authentication?.type?.value.rawValue ?? "none", oi.authentication?.type?.span ?? oi.authentication?.span ?? oi.name.span, who(ref), who(o))
             if let rp = ri.authentication?.password, let op = oi.authentication?.password, rp.value != op.value {
-                diags.add("peer-config-drift", .error, "\(who(o)) has another auth_pass than \(who(ref)): they discard each other's adverts and both become MASTER",
+                diags.add(.peerConfigDrift, .error, "\(who(o)) has another auth_pass than \(who(ref)): they discard each other's adverts and both become MASTER",
                           at: op.span, related: [RelatedLocation(span: rp.span, message: "\(director(ref).name)'s auth_pass")])
             }
         }
@@ -132,21 +132,21 @@ struct ClusterChecks {
         var seen = Set<IPAddress>()
         for v in o.instance.virtualIPs where seen.insert(v.prefix.address).inserted {
             guard let r = refVIPs[v.prefix.address] else {
-                diags.add("peer-config-drift", .error, "VIP \(v.prefix.address) is on \(who(o)) but not on \(who(ref))", at: v.span,
+                diags.add(.peerConfigDrift, .error, "VIP \(v.prefix.address) is on \(who(o)) but not on \(who(ref))", at: v.span,
                           hint: "the directors of one VRRP group must carry the same virtual_ipaddress list",
                           related: [RelatedLocation(span: ref.instance.name.span, message: "\(director(ref).name)'s instance")])
                 continue
             }
             if r.prefix.length != v.prefix.length || !sameInterface(r.device?.value, of: ref, v.device?.value, of: o)
                 || !sameLabel(r.label?.value, of: ref, v.label?.value, of: o) {
-                diags.add("peer-config-drift", .error,
+                diags.add(.peerConfigDrift, .error,
                           "VIP \(v.prefix.address) is \(vipText(v)) on \(who(o)) but \(vipText(r)) on \(who(ref))", at: v.span,
                           related: [RelatedLocation(span: r.span, message: "\(director(ref).name)'s line")])
             }
         }
         for r in ref.instance.virtualIPs where !seen.contains(r.prefix.address) {
             seen.insert(r.prefix.address)
-            diags.add("peer-config-drift", .error, "\(who(o)) lacks VIP \(r.prefix.address), which \(who(ref)) carries: after a failover it is not served",
+            diags.add(.peerConfigDrift, .error, "\(who(o)) lacks VIP \(r.prefix.address), which \(who(ref)) carries: after a failover it is not served",
                       at: o.instance.name.span, hint: "copy the line into \(director(o).name)'s virtual_ipaddress block",
                       related: [RelatedLocation(span: r.span, message: "\(director(ref).name)'s line")])
         }
@@ -178,7 +178,7 @@ struct ClusterChecks {
     /// One value that must agree between two directors.
     mutating func drift(_ what: String, _ rv: String, _ rspan: SourceSpan, _ ov: String, _ ospan: SourceSpan, _ refName: String, _ otherName: String) {
         guard rv != ov else { return }
-        diags.add("peer-config-drift", .error, "\(what) is \(ov) on \(otherName) but \(rv) on \(refName)", at: ospan,
+        diags.add(.peerConfigDrift, .error, "\(what) is \(ov) on \(otherName) but \(rv) on \(refName)", at: ospan,
                   related: [RelatedLocation(span: rspan, message: "\(refName): \(what) \(rv)")])
     }
 
@@ -197,7 +197,7 @@ struct ClusterChecks {
                     if a.isDisjoint(with: b) { continue }
                 }
                 let x = mine[0], y = theirs[0]
-                diags.add("duplicate-vrid", .error,
+                diags.add(.duplicateVrid, .error,
                           "\(describe(key)) is used by two VRRP groups: \(who(x)) and \(who(y)) share no VIP, yet their adverts meet and both claim virtual MAC 00:00:5e:00:0\(key.family == .inet ? 1 : 2):\(hex2(key.vrid))",
                           at: x.instance.virtualRouterID?.span ?? x.instance.name.span,
                           hint: "give one group another virtual_router_id; if they are meant to be one group, their virtual_ipaddress lists have drifted apart",
@@ -224,18 +224,18 @@ struct ClusterChecks {
                 if let e = firstByVIP[a] {
                     let first = e.vip
                     if e.group != groupOf[i] && groups.instances[e.at].director != ci.director {
-                        diags.add("vip-clash", .error, "VIP \(a) of \(who(ci)) is also a VIP of \(who(groups.instances[e.at])), another VRRP group",
+                        diags.add(.vipClash, .error, "VIP \(a) of \(who(ci)) is also a VIP of \(who(groups.instances[e.at])), another VRRP group",
                                   at: v.span, hint: "two masters would answer ARP for it at once",
                                   related: [RelatedLocation(span: first.span, message: "the other group's VIP")])
                     }
                 } else { firstByVIP[a] = (groupOf[i], i, v) }
                 if let h = hostByAddress[a] {
                     if !hosts[h].isFloatingVIP && a != own {
-                        diags.add("vip-clash", .error, "VIP \(a) of \(who(ci)) is host \(hosts[h].name.value)'s own address", at: v.span,
+                        diags.add(.vipClash, .error, "VIP \(a) of \(who(ci)) is host \(hosts[h].name.value)'s own address", at: v.span,
                                   related: [RelatedLocation(span: hosts[h].address!.span, message: "\(hosts[h].name.value) in the inventory")])
                     }
                 } else if a != own {
-                    diags.add("vip-not-in-inventory", .warning, "VIP \(a) of \(who(ci)) has no LB line in \(cluster.inventory.path), so monitoring never checks it",
+                    diags.add(.vipNotInInventory, .warning, "VIP \(a) of \(who(ci)) has no LB line in \(cluster.inventory.path), so monitoring never checks it",
                               at: v.span, hint: "add: NAME 00:00:00:00:00:00 LB LABEL SERVICE \(a) -")
                 }
             }
@@ -259,7 +259,7 @@ struct ClusterChecks {
         }
         for h in hosts where h.isFloatingVIP {
             if let a = h.address, !used.contains(a.value) {
-                diags.add("inventory-vip-unused", .warning,
+                diags.add(.inventoryVipUnused, .warning,
                           "\(h.name.value) (\(a.value)) is a floating VIP in the inventory, but no director carries it: monitoring will report it down",
                           at: a.span, hint: "add it to a vrrp_instance's virtual_ipaddress, or delete the line")
             }
@@ -274,12 +274,12 @@ struct ClusterChecks {
             for inst in c.instances where (inst.interface?.value ?? c.globalDefs.defaultInterface?.value) == iface.value {
                 for v in inst.virtualIPs where v.prefix.explicitLength && v.prefix.address.family == own.value.family && (v.device == nil || v.device?.value == iface.value) {
                     if !v.prefix.contains(own.value) {
-                        diags.add("bad-mask", .error,
+                        diags.add(.badMask, .error,
                                   "VIP \(v.prefix) on \(iface.value) does not contain \(d.name)'s address \(own.value): the kernel gets a route to a subnet the director is not on",
                                   at: v.span, hint: "use the LAN's prefix length /\(net.value.length) (net=\(net.value)), or /\(v.prefix.address.maxPrefix)",
                                   related: [RelatedLocation(span: net.span, message: "\(d.name)'s LAN in the inventory")])
                     } else if v.prefix.length != net.value.length {
-                        diags.add("bad-mask", .warning,
+                        diags.add(.badMask, .warning,
                                   "VIP \(v.prefix) has prefix length /\(v.prefix.length), but \(d.name)'s LAN is \(net.value)",
                                   at: v.span, hint: "write /\(net.value.length) as the inventory says, or correct net= there",
                                   related: [RelatedLocation(span: net.span, message: "\(d.name)'s LAN in the inventory")])
@@ -291,7 +291,7 @@ struct ClusterChecks {
                     let method = rs.method?.value ?? vs.effectiveMethod
                     guard method == .directRouting, rs.address.value.family == net.value.address.family,
                           !net.value.contains(rs.address.value) else { continue }
-                    diags.add("dr-not-same-lan", .error,
+                    diags.add(.drNotSameLan, .error,
                               "real server \(rs.address.value) is forwarded by direct routing but is outside \(d.name)'s LAN \(net.value): DR rewrites only the MAC, so the frame never reaches it",
                               at: rs.address.span, hint: "put the real server on the director's LAN, or use lb_kind TUN or NAT",
                               related: [RelatedLocation(span: net.span, message: "\(d.name)'s LAN in the inventory")])
@@ -311,11 +311,11 @@ struct ClusterChecks {
                 for rs in vs.realServers where hostByAddress[rs.address.value] == nil {
                     let method = rs.method?.value ?? vs.effectiveMethod
                     if method == .nat {
-                        diags.add("real-server-unknown", .warning,
+                        diags.add(.realServerUnknown, .warning,
                                   "NAT real server \(rs.address.value) of \(d.name) is not in \(cluster.inventory.path): no monitoring, and no block that sets its default route",
                                   at: rs.address.span, hint: "add a host line for it")
                     } else {
-                        diags.add("real-server-unknown", .error,
+                        diags.add(.realServerUnknown, .error,
                                   "real server \(rs.address.value) of \(d.name) is not in \(cluster.inventory.path): it gets no rc.final block, so it drops the VIP's packets the director forwards to it",
                                   at: rs.address.span, hint: "add a host line for it (emit rc-final then writes its VIP and ARP settings)")
                     }
@@ -337,7 +337,7 @@ struct ClusterChecks {
             let iface = ci.instance.interface?.value ?? d.config?.globalDefs.defaultInterface?.value ?? "eth0"
             let listed = d.host.lans.compactMap { $0.interface?.value }
             if !listed.isEmpty, d.host.lan(of: iface) == nil {
-                diags.add("interface-not-in-inventory", .warning,
+                diags.add(.interfaceNotInInventory, .warning,
                           "\(who(ci)) runs on \(iface), which cluster.txt does not list for \(d.name) (iface=\(listed.joined(separator: ", iface="))): lvsc can only guess its LAN",
                           at: ci.instance.interface?.span ?? ci.instance.name.span,
                           hint: "add iface=\(iface),net=PREFIX to \(d.name)'s line, or correct the interface")
@@ -345,7 +345,7 @@ struct ClusterChecks {
             let key = Key(name: ci.instance.name.value, vrid: ci.vrid, family: ci.family)
             if let other = first[key] {
                 if other.director != ci.director, other.lan != ci.lan {
-                    diags.add("peer-config-drift", .error,
+                    diags.add(.peerConfigDrift, .error,
                               "\(who(ci)) is on LAN \(ci.lan) (interface \(iface)), but \(who(other)) is on LAN \(other.lan): the two never hear each other's adverts and both become MASTER (split brain)",
                               at: ci.instance.interface?.span ?? ci.instance.name.span,
                               hint: "run both on the interface of the same LAN (cluster.txt maps each director's interfaces to its LANs)",
@@ -376,7 +376,7 @@ struct ClusterChecks {
                 let knowsLANs = !c.instances.isEmpty || d.host.subnet != nil
                 let missing = nat.filter { d.natGateway(for: $0.address.value, among: candidates) == nil }
                 if knowsLANs, !missing.isEmpty {
-                    diags.add("nat-gateway", .error,
+                    diags.add(.natGateway, .error,
                               "NAT real server\(missing.count == 1 ? "" : "s") \(missing.map { "\($0.address.value)" }.joined(separator: ", ")) of \(d.name) \(missing.count == 1 ? "has" : "have") no gateway: no VIP of \(d.name)\(c.instances.isEmpty ? "" : "'s VRRP instances") is on \(missing.count == 1 ? "its" : "their") LAN, so replies would bypass the director that must rewrite them",
                               at: missing[0].address.span,
                               hint: c.instances.isEmpty ? "give the director net= in cluster.txt covering the real servers' LAN" : "add a VIP with the LAN's prefix on the real servers' side (e.g. 192.0.2.254/24) to the service's vrrp_instance")
@@ -386,7 +386,7 @@ struct ClusterChecks {
                 for rs in nat {
                     guard let g = d.natGateway(for: rs.address.value, among: candidates), let gi = g.instance, !d.synced(gi, service.name.value),
                           reported.insert(gi).inserted else { continue }
-                    diags.add("nat-gateway", .error,
+                    diags.add(.natGateway, .error,
                               "the gateway VIP \(g.address) of NAT real server \(rs.address.value) is in vrrp_instance \(gi), but the service's VIP \(vip) is in \(service.name.value), and no vrrp_sync_group of \(d.name) binds them: after a partial failover they sit on different directors and replies are lost",
                               at: g.span ?? rs.address.span, hint: "put \(gi) and \(service.name.value) in one vrrp_sync_group (or both VIPs in one instance)",
                               related: [RelatedLocation(span: service.name.span, message: "the service VIP's instance")])
@@ -403,7 +403,7 @@ struct ClusterChecks {
             guard let rid = d.config?.globalDefs.routerID else { continue }
             if let other = first[rid.value] {
                 let keyword = d.config!.globalDefs.routerIDFromLegacyKeyword ? "lvs_id" : "router_id"
-                diags.add("router-id-duplicate", .warning,
+                diags.add(.routerIdDuplicate, .warning,
                           "\(d.name) and \(other.name) both have \(keyword) \(rid.value): notification mails and logs cannot tell them apart",
                           at: rid.span, hint: "give each director its own router_id, e.g. its host name",
                           related: [RelatedLocation(span: other.config!.globalDefs.routerID!.span, message: "\(other.name)'s router id")])
@@ -431,25 +431,25 @@ struct ClusterChecks {
             let own = director(ci).host.address?.value
             for p in ci.instance.unicastPeers {
                 if p.value == own && p.value != ci.instance.unicastSourceIP?.value {
-                    diags.add("unicast-peer-mismatch", .error, "\(who(ci)) lists its own address \(p.value) as a unicast peer", at: p.span,
+                    diags.add(.unicastPeerMismatch, .error, "\(who(ci)) lists its own address \(p.value) as a unicast peer", at: p.span,
                               hint: "list only the other directors")
                     continue
                 }
                 if p.value == ci.instance.unicastSourceIP?.value { continue } // the one-file rule's finding
                 guard let k = directorByAddress[p.value] else {
-                    diags.add("unicast-peer-mismatch", .warning, "unicast_peer \(p.value) of \(who(ci)) is no director of the inventory", at: p.span,
+                    diags.add(.unicastPeerMismatch, .warning, "unicast_peer \(p.value) of \(who(ci)) is no director of the inventory", at: p.span,
                               hint: "a stale peer address: the adverts go nowhere")
                     continue
                 }
                 let peer = unicastOf[PeerKey(director: k, vrid: ci.vrid, family: ci.family)]
                 guard let peer else {
-                    diags.add("unicast-peer-mismatch", .error,
+                    diags.add(.unicastPeerMismatch, .error,
                               "unicast_peer \(p.value) is \(cluster.directors[k].name), which has no unicast vrrp_instance with virtual_router_id \(ci.vrid)",
                               at: p.span, related: [RelatedLocation(span: cluster.directors[k].host.conf!.span, message: "\(cluster.directors[k].name)'s configuration")])
                     continue
                 }
                 if let s = ci.sourceAddress, !peer.instance.unicastPeers.contains(where: { $0.value == s }) {
-                    diags.add("unicast-peer-mismatch", .error,
+                    diags.add(.unicastPeerMismatch, .error,
                               "\(who(ci)) sends to \(cluster.directors[k].name), but \(who(peer)) does not list \(s) among its unicast peers: it drops these adverts and becomes MASTER too",
                               at: p.span, hint: "add 'unicast_peer { \(s) }' to \(cluster.directors[k].name)'s instance",
                               related: [RelatedLocation(span: peer.instance.name.span, message: "\(cluster.directors[k].name)'s instance")])
@@ -506,7 +506,7 @@ struct ClusterChecks {
         for vs in oc.virtualServers {
             let k = ServiceKey(key: vs.key.value, proto: vs.proto?.value ?? .tcp)
             guard let i = refIndex[k] else {
-                diags.add("peer-config-drift", .error, "\(serviceName(vs)) is on \(other.name) but not on \(ref.name): after a failover it is not served",
+                diags.add(.peerConfigDrift, .error, "\(serviceName(vs)) is on \(other.name) but not on \(ref.name): after a failover it is not served",
                           at: vs.key.span, hint: "the directors of one VRRP group must carry the same virtual servers",
                           related: [RelatedLocation(span: ref.host.conf!.span, message: "\(ref.name)'s configuration")])
                 continue
@@ -520,7 +520,7 @@ struct ClusterChecks {
             compareRealServers(r, vs, ref.name, other.name, context)
         }
         for (i, r) in rc.virtualServers.enumerated() where !matched[i] {
-            diags.add("peer-config-drift", .error, "\(serviceName(r)) is on \(ref.name) but not on \(other.name): after a failover it is not served",
+            diags.add(.peerConfigDrift, .error, "\(serviceName(r)) is on \(ref.name) but not on \(other.name): after a failover it is not served",
                       at: r.key.span, hint: "copy the block into \(other.configPath)",
                       related: [RelatedLocation(span: other.host.conf!.span, message: "\(other.name)'s configuration")])
         }
@@ -552,7 +552,7 @@ struct ClusterChecks {
         var matched = Array(repeating: false, count: r.realServers.count)
         for rs in o.realServers {
             guard let i = find(rs) else {
-                diags.add("peer-config-drift", .error, "\(context): \(rsName(rs)) is on \(otherName) but not on \(refName)",
+                diags.add(.peerConfigDrift, .error, "\(context): \(rsName(rs)) is on \(otherName) but not on \(refName)",
                           at: rs.address.span, related: [RelatedLocation(span: r.key.span, message: "\(refName)'s \(context)")])
                 continue
             }
@@ -564,7 +564,7 @@ struct ClusterChecks {
                        refName: refName, otherName: otherName, context: ctx)
             let rk = rr.checkers.map(\.keyword), ok = rs.checkers.map(\.keyword)
             if rk.sorted() != ok.sorted() {
-                diags.add("peer-config-drift", .error,
+                diags.add(.peerConfigDrift, .error,
                           "\(ctx): checked by \(ok.isEmpty ? "nothing" : ok.joined(separator: ", ")) on \(otherName) but by \(rk.isEmpty ? "nothing" : rk.joined(separator: ", ")) on \(refName)",
                           at: rs.checkers.first?.span ?? rs.address.span,
                           related: [RelatedLocation(span: rr.checkers.first?.span ?? rr.address.span, message: "\(refName)'s checker")])
@@ -591,7 +591,7 @@ struct ClusterChecks {
             }
         }
         for (i, rr) in r.realServers.enumerated() where !matched[i] {
-            diags.add("peer-config-drift", .error, "\(context): \(rsName(rr)) is on \(refName) but not on \(otherName)",
+            diags.add(.peerConfigDrift, .error, "\(context): \(rsName(rr)) is on \(refName) but not on \(otherName)",
                       at: o.key.span, hint: "copy the real_server block from \(refName)",
                       related: [RelatedLocation(span: rr.address.span, message: "\(refName)'s real_server")])
         }
@@ -619,13 +619,13 @@ struct ClusterChecks {
             let rv = values(ref, k), ov = values(other, k)
             switch (rv, ov) {
             case let ((r, rs)?, (o, os)?) where r != o:
-                diags.add("peer-config-drift", .error, "\(context): \(k) is \(o) on \(otherName) but \(r) on \(refName)", at: os,
+                diags.add(.peerConfigDrift, .error, "\(context): \(k) is \(o) on \(otherName) but \(r) on \(refName)", at: os,
                           related: [RelatedLocation(span: rs, message: "\(refName): \(k) \(r)")])
             case let ((r, rs)?, nil):
-                diags.add("peer-config-drift", .error, "\(context): \(otherName) does not set \(k), \(refName) sets \(k) \(r)", at: otherBlock,
+                diags.add(.peerConfigDrift, .error, "\(context): \(otherName) does not set \(k), \(refName) sets \(k) \(r)", at: otherBlock,
                           related: [RelatedLocation(span: rs, message: "\(refName): \(k) \(r)")])
             case let (nil, (o, os)?):
-                diags.add("peer-config-drift", .error, "\(context): \(otherName) sets \(k) \(o), \(refName) does not", at: os,
+                diags.add(.peerConfigDrift, .error, "\(context): \(otherName) sets \(k) \(o), \(refName) does not", at: os,
                           related: [RelatedLocation(span: refBlock, message: "\(refName)'s block")])
             default: break
             }

@@ -36,16 +36,16 @@ struct ConfigChecks {
     mutating func requiredKeywords() {
         for i in config.instances {
             if i.virtualRouterID == nil && !i.virtualRouterIDWritten {
-                diags.add("missing-keyword", .error, "vrrp_instance \(i.name.value) has no virtual_router_id; keepalived refuses it",
+                diags.add(.missingKeyword, .error, "vrrp_instance \(i.name.value) has no virtual_router_id; keepalived refuses it",
                           at: i.name.span, hint: "add 'virtual_router_id N' with N in 1..255, the same on every router of the group")
             }
             if i.interface == nil && i.unicastPeers.isEmpty {
-                diags.add("missing-keyword", .error, "vrrp_instance \(i.name.value) has no interface", at: i.name.span,
+                diags.add(.missingKeyword, .error, "vrrp_instance \(i.name.value) has no interface", at: i.name.span,
                           hint: "add 'interface eth0' (the LAN interface the VIPs live on)")
             }
         }
         for s in config.scripts where s.script == nil {
-            diags.add("missing-keyword", .error, "vrrp_script \(s.name.value) has no 'script'; keepalived removes it", at: s.name.span)
+            diags.add(.missingKeyword, .error, "vrrp_script \(s.name.value) has no 'script'; keepalived removes it", at: s.name.span)
         }
         // Virtual and real servers: in the single pass of `virtualServers`.
     }
@@ -56,27 +56,27 @@ struct ConfigChecks {
         switch c {
         case .tcp, .ping, .smtp, .dns, .udp: break
         case .http(let h, _, let span):
-            if h.urls.isEmpty { diags.add("missing-keyword", .error, "\(c.keyword) has no url block; keepalived drops the checker", at: span) }
+            if h.urls.isEmpty { diags.add(.missingKeyword, .error, "\(c.keyword) has no url block; keepalived drops the checker", at: span) }
             for u in h.urls where u.path == nil {
-                diags.add("missing-keyword", .error, "url block without 'path'", at: u.span)
+                diags.add(.missingKeyword, .error, "url block without 'path'", at: u.span)
             }
         case .misc(let m, let span):
-            if m.path == nil { diags.add("missing-keyword", .error, "MISC_CHECK has no misc_path; keepalived drops the checker", at: span) }
+            if m.path == nil { diags.add(.missingKeyword, .error, "MISC_CHECK has no misc_path; keepalived drops the checker", at: span) }
         case .file(let f, let span):
             if let tf = f.trackFile {
                 if !trackFiles.contains(tf.value) {
-                    diags.add("undefined-reference", .error, "FILE_CHECK track_file '\(tf.value)' names no track_file block", at: tf.span)
+                    diags.add(.undefinedReference, .error, "FILE_CHECK track_file '\(tf.value)' names no track_file block", at: tf.span)
                 }
             } else {
-                diags.add("missing-keyword", .error, "FILE_CHECK has no track_file", at: span)
+                diags.add(.missingKeyword, .error, "FILE_CHECK has no track_file", at: span)
             }
         case .bfd(let b, let span):
             if let n = b.name {
                 if !bfds.contains(n.value) {
-                    diags.add("undefined-reference", .error, "BFD_CHECK name '\(n.value)' names no bfd_instance", at: n.span)
+                    diags.add(.undefinedReference, .error, "BFD_CHECK name '\(n.value)' names no bfd_instance", at: n.span)
                 }
             } else {
-                diags.add("missing-keyword", .error, "BFD_CHECK has no name", at: span)
+                diags.add(.missingKeyword, .error, "BFD_CHECK has no name", at: span)
             }
         }
     }
@@ -84,26 +84,26 @@ struct ConfigChecks {
     mutating func vrrpValues() {
         for i in config.instances {
             if let p = i.priority, p.value == 255 {
-                diags.add("value-range", .warning,
+                diags.add(.valueRange, .warning,
                           "priority 255 declares this router the address owner: it must hold the VIPs as its own addresses, and it never lets another router preempt",
                           at: p.span, hint: "use 254 or less unless the VIP is this host's real address")
             }
             if let a = i.advertInterval {
                 if version(i) == 2, a.value != a.value.rounded() {
-                    diags.add("value-range", .error, "advert_int \(NumberParser.format(a.value)) is not a whole number of seconds; VRRPv2 rounds it",
+                    diags.add(.valueRange, .error, "advert_int \(NumberParser.format(a.value)) is not a whole number of seconds; VRRPv2 rounds it",
                               at: a.span, hint: "use a whole number, or 'version 3' for sub-second adverts")
                 }
                 if version(i) == 3, a.value >= 40.96 {
-                    diags.add("value-range", .error, "advert_int \(NumberParser.format(a.value)) is too long for VRRPv3 (at most 40.95 s)", at: a.span)
+                    diags.add(.valueRange, .error, "advert_int \(NumberParser.format(a.value)) is too long for VRRPv3 (at most 40.95 s)", at: a.span)
                 }
             }
             if let v = i.version, v.value == 2, i.family == .inet6 {
-                diags.add("value-range", .error, "VRRPv2 cannot carry IPv6 addresses; keepalived uses version 3", at: v.span)
+                diags.add(.valueRange, .error, "VRRPv2 cannot carry IPv6 addresses; keepalived uses version 3", at: v.span)
             }
             var families = Set<IPAddress.Family>()
             for vip in i.virtualIPs { families.insert(vip.prefix.address.family) }
             if families.count > 1, let second = i.virtualIPs.first(where: { $0.prefix.address.family != i.family }) {
-                diags.add("invalid-value", .error, "vrrp_instance \(i.name.value) mixes IPv4 and IPv6 VIPs; keepalived needs one family per instance (move the others to virtual_ipaddress_excluded)",
+                diags.add(.invalidValue, .error, "vrrp_instance \(i.name.value) mixes IPv4 and IPv6 VIPs; keepalived needs one family per instance (move the others to virtual_ipaddress_excluded)",
                           at: second.span)
             }
         }
@@ -114,27 +114,27 @@ struct ConfigChecks {
             guard let auth = i.authentication else { continue }
             let v = version(i)
             if v == 3 {
-                diags.add("auth-cleartext", .error,
+                diags.add(.authCleartext, .error,
                           "VRRPv3 has no authentication; keepalived ignores this block\(i.family == .inet6 ? " (IPv6 instances always use VRRPv3)" : "")",
                           at: auth.span, hint: "remove the authentication block, or use version 2 for IPv4")
                 continue
             }
             if auth.type == nil {
-                diags.add("missing-keyword", .error, "authentication without auth_type", at: auth.span)
+                diags.add(.missingKeyword, .error, "authentication without auth_type", at: auth.span)
             }
             if auth.password == nil {
-                diags.add("missing-keyword", .error, "authentication without auth_pass; keepalived ignores it", at: auth.span)
+                diags.add(.missingKeyword, .error, "authentication without auth_pass; keepalived ignores it", at: auth.span)
             }
             if let t = auth.type, t.value == .pass {
-                diags.add("auth-cleartext", .warning, "auth_type PASS sends the password in clear text in every advertisement",
+                diags.add(.authCleartext, .warning, "auth_type PASS sends the password in clear text in every advertisement",
                           at: t.span, hint: "PASS only guards against misconfiguration; isolate the VRRP LAN instead")
             }
             if let t = auth.type, t.value == .ah, i.effectiveState == .master {
-                diags.add("auth-cleartext", .error, "keepalived clears AH authentication on an instance whose initial state is MASTER", at: t.span)
+                diags.add(.authCleartext, .error, "keepalived clears AH authentication on an instance whose initial state is MASTER", at: t.span)
             }
             if let p = auth.password, p.value.utf8.count > 8 {
                 let kept = String(p.value.prefix(8))
-                diags.add("auth-pass-length", .warning, "auth_pass is \(p.value.utf8.count) characters; keepalived uses only the first 8 ('\(kept)')",
+                diags.add(.authPassLength, .warning, "auth_pass is \(p.value.utf8.count) characters; keepalived uses only the first 8 ('\(kept)')",
                           at: p.span, hint: "use at most 8 characters")
             }
         }
@@ -154,7 +154,7 @@ struct ConfigChecks {
             guard let vrid = i.virtualRouterID else { continue }
             let key = "\(vrid.value)|\(groupKey(i))"
             if let other = seen[key] {
-                diags.add("duplicate-vrid", .error,
+                diags.add(.duplicateVrid, .error,
                           "vrrp_instance \(i.name.value) uses virtual_router_id \(vrid.value) on \(i.interface?.value ?? "its interface") like \(other.name.value)",
                           at: vrid.span, hint: "give each VRRP group its own virtual_router_id on a LAN",
                           related: [RelatedLocation(span: other.virtualRouterID?.span ?? other.name.span, message: "\(other.name.value) uses it here")])
@@ -172,12 +172,12 @@ struct ConfigChecks {
             for vip in [i.virtualIPs, i.excludedVirtualIPs].joined() {
                 let a = vip.prefix.address
                 if mine.contains(a) {
-                    diags.add("vip-clash", .warning, "VIP \(a) is listed twice in vrrp_instance \(i.name.value)", at: vip.span)
+                    diags.add(.vipClash, .warning, "VIP \(a) is listed twice in vrrp_instance \(i.name.value)", at: vip.span)
                     continue
                 }
                 mine.insert(a)
                 if let (other, span) = seen[a] {
-                    diags.add("vip-clash", .error, "VIP \(a) is in vrrp_instance \(i.name.value) and in \(other)", at: vip.span,
+                    diags.add(.vipClash, .error, "VIP \(a) is in vrrp_instance \(i.name.value) and in \(other)", at: vip.span,
                               related: [RelatedLocation(span: span, message: "\(other) holds it here")])
                 } else {
                     seen[a] = (i.name.value, vip.span)
@@ -186,7 +186,7 @@ struct ConfigChecks {
         }
         for s in config.staticAddresses {
             if let (other, span) = seen[s.prefix.address] {
-                diags.add("vip-clash", .error, "static address \(s.prefix.address) is also a VIP of \(other)", at: s.span,
+                diags.add(.vipClash, .error, "static address \(s.prefix.address) is also a VIP of \(other)", at: s.span,
                           related: [RelatedLocation(span: span, message: "\(other) holds it here")])
             }
         }
@@ -197,17 +197,17 @@ struct ConfigChecks {
         var owner: [String: (String, SourceSpan)] = [:]
         for g in config.syncGroups {
             if g.members.isEmpty {
-                diags.add("sync-group-member", .error, "vrrp_sync_group \(g.name.value) has no members; keepalived removes it", at: g.name.span)
+                diags.add(.syncGroupMember, .error, "vrrp_sync_group \(g.name.value) has no members; keepalived removes it", at: g.name.span)
             } else if g.members.count == 1 {
-                diags.add("sync-group-member", .warning, "vrrp_sync_group \(g.name.value) has one member; a group of one synchronises nothing",
+                diags.add(.syncGroupMember, .warning, "vrrp_sync_group \(g.name.value) has one member; a group of one synchronises nothing",
                           at: g.name.span, hint: "remove the group, or add the instances that must fail over together")
             }
             for m in g.members {
                 if !names.contains(m.value) {
-                    diags.add("sync-group-member", .error, "vrrp_sync_group \(g.name.value) names '\(m.value)', which is no vrrp_instance", at: m.span)
+                    diags.add(.syncGroupMember, .error, "vrrp_sync_group \(g.name.value) names '\(m.value)', which is no vrrp_instance", at: m.span)
                 }
                 if let (other, span) = owner[m.value], other != g.name.value {
-                    diags.add("sync-group-member", .error, "\(m.value) is in vrrp_sync_group \(g.name.value) and in \(other); an instance can be in one group",
+                    diags.add(.syncGroupMember, .error, "\(m.value) is in vrrp_sync_group \(g.name.value) and in \(other); an instance can be in one group",
                               at: m.span, related: [RelatedLocation(span: span, message: "listed in \(other) here")])
                 } else {
                     owner[m.value] = (g.name.value, m.span)
@@ -219,7 +219,7 @@ struct ConfigChecks {
     mutating func masterNopreempt() {
         for i in config.instances {
             if let np = i.nopreempt, np.value, let st = i.state, st.value == .master {
-                diags.add("master-not-highest", .warning, "nopreempt with state MASTER: keepalived clears nopreempt", at: np.span,
+                diags.add(.masterNotHighest, .warning, "nopreempt with state MASTER: keepalived clears nopreempt", at: np.span,
                           hint: "nopreempt needs state BACKUP on every router of the group")
             }
         }
@@ -261,7 +261,7 @@ struct ConfigChecks {
                     break
                 }
                 let (b, bv, bp) = backups[k]
-                bag.add("master-not-highest", .warning,
+                bag.add(.masterNotHighest, .warning,
                         "\(who(m, mv)) starts as MASTER with priority \(mp), but BACKUP \(who(b, bv)) has priority \(bp)",
                         at: m.priority?.span ?? m.state?.span ?? m.name.span,
                         hint: "give the MASTER the highest priority of its group",
@@ -280,21 +280,21 @@ struct ConfigChecks {
         for i in config.instances where strict(i) {
             let why = i.strictMode != nil ? "strict_mode" : "vrrp_strict"
             if let auth = i.authentication {
-                diags.add("strict-mode-conflict", .error, "\(why) forbids authentication; keepalived ignores this block", at: auth.span)
+                diags.add(.strictModeConflict, .error, "\(why) forbids authentication; keepalived ignores this block", at: auth.span)
             }
             if let first = i.unicastPeers.first {
-                diags.add("strict-mode-conflict", .error, "\(why) forbids unicast peers", at: first.span)
+                diags.add(.strictModeConflict, .error, "\(why) forbids unicast peers", at: first.span)
             }
             if let d = i.preemptDelay, d.value > 0 {
-                diags.add("strict-mode-conflict", .error, "\(why) forbids preempt_delay", at: d.span)
+                diags.add(.strictModeConflict, .error, "\(why) forbids preempt_delay", at: d.span)
             }
             if i.state?.value == .master, i.effectivePriority != 255 {
-                diags.add("strict-mode-conflict", .error, "\(why): state MASTER must go with priority 255 (address owner); keepalived starts it as BACKUP",
+                diags.add(.strictModeConflict, .error, "\(why): state MASTER must go with priority 255 (address owner); keepalived starts it as BACKUP",
                           at: i.state!.span)
             }
             if i.accept?.value != true, i.effectivePriority != 255,
                let vip = i.virtualIPs.first(where: { vsAddresses.contains($0.prefix.address) }) {
-                diags.add("strict-mode-conflict", .warning,
+                diags.add(.strictModeConflict, .warning,
                           "\(why) turns 'accept' off: VIP \(vip.prefix.address) serves a virtual_server but drops traffic when this router is MASTER",
                           at: vip.span, hint: "add 'accept' to vrrp_instance \(i.name.value)")
             }
@@ -305,7 +305,7 @@ struct ConfigChecks {
         for i in config.instances {
             guard let src = i.unicastSourceIP else { continue }
             for p in i.unicastPeers where p.value == src.value {
-                diags.add("unicast-self-peer", .error, "unicast_peer \(p.value) is this instance's own unicast_src_ip", at: p.span,
+                diags.add(.unicastSelfPeer, .error, "unicast_peer \(p.value) is this instance's own unicast_src_ip", at: p.span,
                           related: [RelatedLocation(span: src.span, message: "unicast_src_ip")])
             }
         }
@@ -318,17 +318,17 @@ struct ConfigChecks {
         let bfds = Set(config.bfdInstances.map(\.value))
         for i in config.instances {
             for t in i.trackScripts where !scripts.contains(t.name.value) {
-                diags.add("undefined-reference", .error, "track_script '\(t.name.value)' names no vrrp_script (with a script); keepalived ignores it",
+                diags.add(.undefinedReference, .error, "track_script '\(t.name.value)' names no vrrp_script (with a script); keepalived ignores it",
                           at: t.name.span)
             }
             for t in i.trackFiles where !files.contains(t.name.value) {
-                diags.add("undefined-reference", .error, "track_file '\(t.name.value)' names no track_file block", at: t.name.span)
+                diags.add(.undefinedReference, .error, "track_file '\(t.name.value)' names no track_file block", at: t.name.span)
             }
             for t in i.trackProcesses where !processes.contains(t.name.value) {
-                diags.add("undefined-reference", .error, "track_process '\(t.name.value)' names no vrrp_track_process", at: t.name.span)
+                diags.add(.undefinedReference, .error, "track_process '\(t.name.value)' names no vrrp_track_process", at: t.name.span)
             }
             for t in i.trackBFD where !bfds.contains(t.name.value) {
-                diags.add("undefined-reference", .error, "track_bfd '\(t.name.value)' names no bfd_instance", at: t.name.span)
+                diags.add(.undefinedReference, .error, "track_bfd '\(t.name.value)' names no bfd_instance", at: t.name.span)
             }
         }
         // Virtual server groups and checker references: in the single pass of `virtualServers`.
@@ -358,24 +358,24 @@ struct ConfigChecks {
         let bfds = Set(config.bfdInstances.map(\.value))
         for vs in config.virtualServers {
             if vs.realServers.isEmpty {
-                diags.add("missing-keyword", .warning, "virtual_server \(describe(vs.key.value)) has no real_server; keepalived ignores it",
+                diags.add(.missingKeyword, .warning, "virtual_server \(describe(vs.key.value)) has no real_server; keepalived ignores it",
                           at: vs.key.span)
             }
             if case .group(let g) = vs.key.value, !groups.contains(g) {
-                diags.add("undefined-reference", .error, "virtual_server group '\(g)' names no virtual_server_group", at: vs.key.span)
+                diags.add(.undefinedReference, .error, "virtual_server group '\(g)' names no virtual_server_group", at: vs.key.span)
             }
             if case .fwmark = vs.key.value, let p = vs.proto {
-                diags.add("invalid-value", .warning, "protocol has no effect on a fwmark virtual_server; keepalived ignores it",
+                diags.add(.invalidValue, .warning, "protocol has no effect on a fwmark virtual_server; keepalived ignores it",
                           at: p.span, hint: "the firewall rule that sets the mark decides the protocol")
             }
             if case .address(let a, _) = vs.key.value {
                 if !owned.contains(a) {
-                    diags.add("virtual-server-unowned", .warning,
+                    diags.add(.virtualServerUnowned, .warning,
                               "virtual_server \(describe(vs.key.value)): no vrrp_instance or static_ipaddress in this file holds \(a)",
                               at: vs.key.span, hint: "add \(a) to the virtual_ipaddress of the instance that fronts this service")
                 }
                 if vs.proto == nil {
-                    diags.add("protocol-missing", .warning, "virtual_server \(describe(vs.key.value)) has no 'protocol'; keepalived defaults to UDP",
+                    diags.add(.protocolMissing, .warning, "virtual_server \(describe(vs.key.value)) has no 'protocol'; keepalived defaults to UDP",
                               at: vs.key.span, hint: "add 'protocol TCP' for TCP services such as HTTP")
                 }
             }
@@ -386,7 +386,7 @@ struct ConfigChecks {
                 protoKey = key.proto!.rawValue
             }
             if let first = seen[key] {
-                diags.add("duplicate-virtual-server", .error, "virtual_server \(describe(vs.key.value))\(protoKey.isEmpty ? "" : " (\(protoKey))") is defined twice",
+                diags.add(.duplicateVirtualServer, .error, "virtual_server \(describe(vs.key.value))\(protoKey.isEmpty ? "" : " (\(protoKey))") is defined twice",
                           at: vs.key.span, related: [RelatedLocation(span: first, message: "first defined here")])
             } else {
                 seen[key] = vs.key.span
@@ -394,12 +394,12 @@ struct ConfigChecks {
             scheduler(vs)
             persistenceEngine(vs)
             if vs.portZeroMadePersistent(groups: groupsByName) {
-                diags.add("port-zero-persistence", .warning,
+                diags.add(.portZeroPersistence, .warning,
                           "virtual_server \(describe(vs.key.value)) serves port 0 without persistence_timeout: keepalived makes it persistent for 360 s and reports a config error",
                           at: vs.key.span, hint: "add 'persistence_timeout N' (a port-0 service forwards every port, which only works persistent)")
             }
             if !vs.methodWritten, !vs.realServers.isEmpty {
-                diags.add("unknown-forwarding", .warning, "virtual_server \(describe(vs.key.value)) has no lb_kind; keepalived uses NAT and reports a config error",
+                diags.add(.unknownForwarding, .warning, "virtual_server \(describe(vs.key.value)) has no lb_kind; keepalived uses NAT and reports a config error",
                           at: vs.key.span, hint: "add 'lb_kind DR' (or NAT/TUN) explicitly")
             }
             realServers(vs, trackFiles: trackFiles, bfds: bfds)
@@ -409,7 +409,7 @@ struct ConfigChecks {
     mutating func scheduler(_ vs: VirtualServer) {
         guard let s = vs.scheduler else {
             if !vs.schedulerWritten, !vs.realServers.isEmpty {
-                diags.add("unknown-scheduler", .warning, "virtual_server \(describe(vs.key.value)) has no lb_algo; keepalived uses wlc and reports a config error",
+                diags.add(.unknownScheduler, .warning, "virtual_server \(describe(vs.key.value)) has no lb_algo; keepalived uses wlc and reports a config error",
                           at: vs.key.span, hint: "add 'lb_algo wlc' (or rr, wrr, ...) explicitly")
             }
             return
@@ -417,11 +417,11 @@ struct ConfigChecks {
         if !ConfigChecks.schedulers.contains(s.value) {
             let lower = s.value.lowercased()
             let hint = ConfigChecks.schedulers.contains(lower) ? "write '\(lower)'" : "one of: \(ConfigChecks.schedulers.sorted().joined(separator: " "))"
-            diags.add("unknown-scheduler", .error, "'\(s.value)' is not an IPVS scheduler keepalived accepts", at: s.span, hint: hint)
+            diags.add(.unknownScheduler, .error, "'\(s.value)' is not an IPVS scheduler keepalived accepts", at: s.span, hint: hint)
         }
         for f in vs.schedulerFlags {
             if f.value.hasPrefix("sh-") && s.value != "sh" || f.value.hasPrefix("mh-") && s.value != "mh" {
-                diags.add("unknown-scheduler", .warning, "'\(f.value)' only applies to the \(f.value.prefix(2)) scheduler, not \(s.value)", at: f.span)
+                diags.add(.unknownScheduler, .warning, "'\(f.value)' only applies to the \(f.value.prefix(2)) scheduler, not \(s.value)", at: f.span)
             }
         }
     }
@@ -431,9 +431,9 @@ struct ConfigChecks {
     mutating func persistenceEngine(_ vs: VirtualServer) {
         guard let pe = vs.persistenceEngine else { return }
         if let problem = ValueSyntax.persistenceEngineProblem(pe.value) {
-            diags.add("persistence-engine", .error, problem, at: pe.span, hint: "the only engine Linux has is 'sip'")
+            diags.add(.persistenceEngine, .error, problem, at: pe.span, hint: "the only engine Linux has is 'sip'")
         } else if pe.value != "sip" {
-            diags.add("persistence-engine", .warning, "'\(pe.value)' is not a persistence engine Linux has; adding the service fails unless a module provides it",
+            diags.add(.persistenceEngine, .warning, "'\(pe.value)' is not a persistence engine Linux has; adding the service fails unless a module provides it",
                       at: pe.span, hint: "the only engine Linux has is 'sip' (module ip_vs_pe_sip)")
         }
     }
@@ -447,7 +447,7 @@ struct ConfigChecks {
         for rs in vs.realServers {
             let port = rs.port?.value ?? 0
             if let first = seen.first(where: { $0.0 == rs.address.value && $0.1 == port })?.2 {
-                diags.add("duplicate-real-server", .error, "real_server \(rs.address.value)\(port > 0 ? " \(port)" : "") appears twice in virtual_server \(describe(vs.key.value)); keepalived drops the second",
+                diags.add(.duplicateRealServer, .error, "real_server \(rs.address.value)\(port > 0 ? " \(port)" : "") appears twice in virtual_server \(describe(vs.key.value)); keepalived drops the second",
                           at: rs.address.span, related: [RelatedLocation(span: first, message: "first listed here")])
             } else {
                 seen.append((rs.address.value, port, rs.address.span))
@@ -455,7 +455,7 @@ struct ConfigChecks {
             for c in rs.checkers { checkerRules(c, trackFiles: trackFiles, bfds: bfds) }
             let method = rs.method?.value ?? vs.effectiveMethod
             if method != .nat, let vp = vsPort, let rp = rs.port, rp.value != vp, rp.value != 0 {
-                diags.add("dr-port-mismatch", .error,
+                diags.add(.drPortMismatch, .error,
                           "real_server port \(rp.value) differs from the service port \(vp); \(method.keyword) cannot change the destination port and keepalived uses \(vp)",
                           at: rp.span, hint: "use port \(vp), or lb_kind NAT to map ports")
             }

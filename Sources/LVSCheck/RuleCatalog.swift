@@ -6,13 +6,13 @@ public struct Rule: Sendable {
     /// file), or both (one-file findings extended across the cluster).
     public enum Scope: String, Sendable { case file, cluster, both }
 
-    public let id: String
+    public let id: RuleID
     public let severity: Severity
     public let summary: String
     public let explanation: String
     public var scope: Scope = .file
 
-    public init(id: String, severity: Severity, summary: String, explanation: String, scope: Scope = .file) {
+    public init(id: RuleID, severity: Severity, summary: String, explanation: String, scope: Scope = .file) {
         self.id = id
         self.severity = severity
         self.summary = summary
@@ -26,7 +26,7 @@ public struct Rule: Sendable {
 /// Every rule lvsc reports. Ids are stable: scripts and editors key on them.
 public enum RuleCatalog {
     public static let all: [Rule] = [
-        Rule(id: "syntax", severity: .error, summary: "Unbalanced braces, stray tokens, unterminated quotes, over-long lines",
+        Rule(id: .syntax, severity: .error, summary: "Unbalanced braces, stray tokens, unterminated quotes, over-long lines",
              explanation: """
              keepalived reads its configuration line by line and splits '{' and '}' out as separate
              tokens. A '}' with no open block, a block never closed, a '{' with no keyword before
@@ -35,7 +35,7 @@ public enum RuleCatalog {
              to the wrong block. lvsc reports the first cause and keeps the structure balanced so
              later findings stay meaningful.
              """),
-        Rule(id: "not-keepalived", severity: .error, summary: "A file read as keepalived.conf that holds no keepalived keyword at all",
+        Rule(id: .notKeepalived, severity: .error, summary: "A file read as keepalived.conf that holds no keepalived keyword at all",
              explanation: """
              A file given to lint, named by conf= or pulled in by include in which not one line is a
              keyword keepalived knows (nor a near misspelling of one) is not a keepalived
@@ -43,7 +43,7 @@ public enum RuleCatalog {
              reports that once and does not quote the file's lines or repeat its words, since lint
              output ends up in CI logs and pull-request annotations. Check the path.
              """),
-        Rule(id: "include", severity: .error, summary: "include patterns that match nothing, unreadable files, include cycles",
+        Rule(id: .include, severity: .error, summary: "include patterns that match nothing, unreadable files, include cycles",
              explanation: """
              'include PATTERN' is resolved relative to the including file. keepalived's plain
              'include' silently skips a pattern that matches nothing, so a typo drops a whole part
@@ -51,7 +51,7 @@ public enum RuleCatalog {
              which keepalived treats as fatal). A file that includes itself, directly or through
              others, is an error.
              """),
-        Rule(id: "unknown-keyword", severity: .error, summary: "A keyword keepalived does not know in that block",
+        Rule(id: .unknownKeyword, severity: .error, summary: "A keyword keepalived does not know in that block",
              explanation: """
              keepalived matches keywords exactly and case-sensitively, per block. An unknown
              keyword is reported and ignored; an unknown keyword followed by a block makes
@@ -59,38 +59,38 @@ public enum RuleCatalog {
              more errors. lvsc names the nearest known keyword of that block as a hint, or the
              block where the keyword belongs.
              """),
-        Rule(id: "deprecated-keyword", severity: .warning, summary: "A keyword keepalived 2.x deprecates or no longer reads",
+        Rule(id: .deprecatedKeyword, severity: .warning, summary: "A keyword keepalived 2.x deprecates or no longer reads",
              explanation: """
              Old spellings still accepted (nb_get_retry, vrrp_track_file, lvs_sync_daemon_interface,
              route 'gw' and 'or', ...) and 1.x keywords keepalived 2.x ignores as unknown (lvs_id,
              renamed router_id in 1.1.8). The hint names the modern spelling.
              """),
-        Rule(id: "missing-argument", severity: .error, summary: "A keyword without the value it needs",
+        Rule(id: .missingArgument, severity: .error, summary: "A keyword without the value it needs",
              explanation: """
              keepalived aborts the whole parse (exit 2) when a keyword that reads a value has none,
              e.g. 'priority' alone on a line.
              """),
-        Rule(id: "missing-keyword", severity: .error, summary: "A block without a keyword it requires",
+        Rule(id: .missingKeyword, severity: .error, summary: "A block without a keyword it requires",
              explanation: """
              keepalived drops or refuses blocks that lack a required keyword: a vrrp_instance
              without virtual_router_id or interface, a vrrp_script without script, a url without
              path, a MISC_CHECK without misc_path, a FILE_CHECK without track_file, or a
              virtual_server without real servers (ignored with a warning).
              """),
-        Rule(id: "value-range", severity: .error, summary: "A number outside the range keepalived accepts",
+        Rule(id: .valueRange, severity: .error, summary: "A number outside the range keepalived accepts",
              explanation: """
              Ranges come from Grammar/keywords.md: virtual_router_id 1..255, priority 1..255 (255
              only for the address owner), advert_int integral for VRRPv2 and below 40.96 s for
              VRRPv3, ports 1..65535, weights, timeouts. keepalived replaces an out-of-range value
              with its default and carries on, which silently changes behaviour.
              """),
-        Rule(id: "invalid-value", severity: .error, summary: "A value of the wrong kind (not an address, not one of the allowed words)",
+        Rule(id: .invalidValue, severity: .error, summary: "A value of the wrong kind (not an address, not one of the allowed words)",
              explanation: """
              An enumeration value keepalived does not accept (state MAST), a boolean that is not
              on/off/true/false/yes/no, an address that does not parse, a malformed digest or
              address option. keepalived falls back to a default or drops the entry.
              """),
-        Rule(id: "bad-mask", severity: .error, summary: "Prefix length beyond the family, malformed prefixes, host bits in networks",
+        Rule(id: .badMask, severity: .error, summary: "Prefix length beyond the family, malformed prefixes, host bits in networks",
              explanation: """
              '192.168.100./24' is not an address; '/33' is longer than IPv4 allows; a
              virtual_server_group prefix with host bits set is refused by keepalived. A VIP with
@@ -100,20 +100,20 @@ public enum RuleCatalog {
              or whose length disagrees with the inventory's net=, and a director whose address is
              outside its own net=.
              """, scope: .both),
-        Rule(id: "auth-pass-length", severity: .warning, summary: "auth_pass longer than 8 characters",
+        Rule(id: .authPassLength, severity: .warning, summary: "auth_pass longer than 8 characters",
              explanation: """
              VRRPv2 carries at most 8 bytes of password. keepalived truncates a longer auth_pass
              to 8, so two passwords that differ only after the 8th character are the same, and a
              peer configured with the full string by another implementation will not match.
              """),
-        Rule(id: "auth-cleartext", severity: .warning, summary: "PASS authentication is cleartext; no authentication under VRRPv3",
+        Rule(id: .authCleartext, severity: .warning, summary: "PASS authentication is cleartext; no authentication under VRRPv3",
              explanation: """
              auth_type PASS sends the password in every advertisement, readable by anyone on the
              LAN; it protects against misconfiguration, not attackers. RFC 5798 (VRRPv3) removed
              authentication: keepalived ignores an authentication block on a VRRPv3 or IPv6
              instance (error), and AH cannot be used with IPv6.
              """),
-        Rule(id: "duplicate-vrid", severity: .error, summary: "Two VRRP instances with one virtual_router_id, family and interface",
+        Rule(id: .duplicateVrid, severity: .error, summary: "Two VRRP instances with one virtual_router_id, family and interface",
              explanation: """
              Routers of one VRRP group share a VRID on a LAN; two different instances with the
              same VRID, address family and interface (and multicast group) treat each other's
@@ -122,30 +122,30 @@ public enum RuleCatalog {
              net= or lan=), family, VRID and multicast group or unicast peer set. Two groups
              (instances sharing no VIP) under one key, even from unrelated configs, clash.
              """, scope: .both),
-        Rule(id: "vip-clash", severity: .error, summary: "One virtual IP in two VRRP instances",
+        Rule(id: .vipClash, severity: .error, summary: "One virtual IP in two VRRP instances",
              explanation: """
              A VIP belongs to one VRRP group. Listed in two instances, it is added and removed by
              both, and traffic follows whichever changed state last. Across a cluster: a VIP in
              two different VRRP groups, or equal to some host's own address in cluster.txt.
              """, scope: .both),
-        Rule(id: "virtual-server-unowned", severity: .warning, summary: "A virtual_server address that no VRRP instance or static address holds",
+        Rule(id: .virtualServerUnowned, severity: .warning, summary: "A virtual_server address that no VRRP instance or static address holds",
              explanation: """
              IPVS only sees packets addressed to this host. A virtual_server on an address that
              is neither a VIP of some vrrp_instance nor a static_ipaddress only works if something
              outside keepalived adds the address; usually it is a typo or a VIP that was removed.
              """),
-        Rule(id: "duplicate-virtual-server", severity: .error, summary: "The same virtual service defined twice",
+        Rule(id: .duplicateVirtualServer, severity: .error, summary: "The same virtual service defined twice",
              explanation: """
              Two virtual_server blocks with the same address, port and protocol (or the same
              fwmark or group) define one IPVS service twice; keepalived merges or rejects them
              and the real-server lists fight.
              """),
-        Rule(id: "duplicate-real-server", severity: .error, summary: "The same real server twice in one virtual_server",
+        Rule(id: .duplicateRealServer, severity: .error, summary: "The same real server twice in one virtual_server",
              explanation: """
              keepalived removes the second real_server with the same address and port, together
              with its checkers and weight: what is written is not what runs.
              """),
-        Rule(id: "persistence-engine", severity: .error, summary: "persistence_engine that is not a name the kernel can have",
+        Rule(id: .persistenceEngine, severity: .error, summary: "persistence_engine that is not a name the kernel can have",
              explanation: """
              persistence_engine names an IPVS persistence engine module; Linux has one, 'sip'
              (ip_vs_pe_sip), which keeps SIP calls on one real server by Call-ID. The kernel keeps
@@ -153,7 +153,7 @@ public enum RuleCatalog {
              be written into ipvsadm scripts); a well-formed name other than 'sip' is a warning,
              since adding the service fails unless some module provides that engine.
              """),
-        Rule(id: "port-zero-persistence", severity: .warning, summary: "A port-0 virtual_server without persistence_timeout, which keepalived makes persistent",
+        Rule(id: .portZeroPersistence, severity: .warning, summary: "A port-0 virtual_server without persistence_timeout, which keepalived makes persistent",
              explanation: """
              A virtual_server (or a virtual_server_group address range) on port 0 forwards every
              port of the address; IPVS accepts that only for persistent services. keepalived 2.x
@@ -161,68 +161,68 @@ public enum RuleCatalog {
              warns, and its ipvsadm output and plans carry the -p 360 keepalived will program, so
              they match the running director. Write persistence_timeout to say what you mean.
              """),
-        Rule(id: "unknown-scheduler", severity: .error, summary: "lb_algo/lvs_sched is not an IPVS scheduler keepalived knows",
+        Rule(id: .unknownScheduler, severity: .error, summary: "lb_algo/lvs_sched is not an IPVS scheduler keepalived knows",
              explanation: """
              keepalived accepts rr, wrr, lc, wlc, lblc, sh, mh, dh, fo, ovf, lblcr, sed, nq and
              twos. Anything else is refused; a missing scheduler defaults to wlc with a config
              error. sh-*/mh-* flags need the sh/mh scheduler.
              """),
-        Rule(id: "unknown-forwarding", severity: .error, summary: "lb_kind/lvs_method is not NAT, DR or TUN",
+        Rule(id: .unknownForwarding, severity: .error, summary: "lb_kind/lvs_method is not NAT, DR or TUN",
              explanation: """
              IPVS forwards by NAT (masquerading), DR (direct routing, the seed's choice) or TUN
              (IP-in-IP, GUE or GRE tunnelling). keepalived matches the words case-sensitively;
              without lb_kind it uses NAT, which on a DR cluster sends replies the wrong way.
              """),
-        Rule(id: "protocol-missing", severity: .warning, summary: "An address virtual_server without protocol (keepalived defaults to UDP)",
+        Rule(id: .protocolMissing, severity: .warning, summary: "An address virtual_server without protocol (keepalived defaults to UDP)",
              explanation: """
              keepalived defaults an address-based virtual_server without 'protocol' to UDP. A web
              service written without 'protocol TCP' then balances nothing: TCP connections to the
              VIP find no IPVS service.
              """),
-        Rule(id: "dr-port-mismatch", severity: .error, summary: "A DR/TUN real server port differs from the service port",
+        Rule(id: .drPortMismatch, severity: .error, summary: "A DR/TUN real server port differs from the service port",
              explanation: """
              Direct routing and tunnelling do not rewrite the destination port: the real server
              receives the packet on the service's port. keepalived resets the real server's port
              to the service's; the port written is not the port used.
              """),
-        Rule(id: "sync-group-member", severity: .error, summary: "Sync group naming an unknown instance, an instance in two groups, or a group of one",
+        Rule(id: .syncGroupMember, severity: .error, summary: "Sync group naming an unknown instance, an instance in two groups, or a group of one",
              explanation: """
              A vrrp_sync_group makes its instances change state together. A member that is no
              vrrp_instance is an error in keepalived; an instance in two groups is refused; a
              group of one instance does nothing (warning), and the seed's sample has exactly that.
              """),
-        Rule(id: "master-not-highest", severity: .warning, summary: "state MASTER with a lower priority than a BACKUP, or MASTER with nopreempt",
+        Rule(id: .masterNotHighest, severity: .warning, summary: "state MASTER with a lower priority than a BACKUP, or MASTER with nopreempt",
              explanation: """
              The initial MASTER should have the highest priority of its group; otherwise the
              BACKUP preempts it at start-up and the VIP moves once for nothing. In a file shared
              by several directors through @id lines, lvsc compares the variants. nopreempt with
              state MASTER is cleared by keepalived (nopreempt needs state BACKUP on all routers).
              """),
-        Rule(id: "strict-mode-conflict", severity: .error, summary: "vrrp_strict together with what strict mode forbids",
+        Rule(id: .strictModeConflict, severity: .error, summary: "vrrp_strict together with what strict mode forbids",
              explanation: """
              Strict mode (vrrp_strict / strict_mode) forbids authentication, unicast peers,
              preempt_delay and a MASTER state without priority 255; keepalived drops those
              settings. It also turns 'accept' off unless the router owns the address: VIPs that
              carry a virtual_server then drop traffic unless 'accept' is set.
              """),
-        Rule(id: "unicast-self-peer", severity: .error, summary: "A unicast_peer equal to the instance's own unicast_src_ip",
+        Rule(id: .unicastSelfPeer, severity: .error, summary: "A unicast_peer equal to the instance's own unicast_src_ip",
              explanation: """
              A router listing itself as a unicast peer sends advertisements to itself and sees
              its own packets as a second router of the group.
              """),
-        Rule(id: "undefined-reference", severity: .error, summary: "track_script, track_file, virtual_server group or BFD name that is not defined",
+        Rule(id: .undefinedReference, severity: .error, summary: "track_script, track_file, virtual_server group or BFD name that is not defined",
              explanation: """
              keepalived ignores a track_script naming no vrrp_script (so the instance is never
              demoted when the service dies), a FILE_CHECK or track_file naming no track_file, and a
              'virtual_server group' naming no virtual_server_group.
              """),
-        Rule(id: "route-untracked", severity: .warning, summary: "A static or virtual route without dev",
+        Rule(id: .routeUntracked, severity: .warning, summary: "A static or virtual route without dev",
              explanation: """
              keepalived watches the routes it adds and restores them when they disappear, but only
              for routes that name their interface. A route without 'dev' (or 'oif') is added once
              and then forgotten: if an interface flap removes it, nothing puts it back.
              """),
-        Rule(id: "untyped-block", severity: .note, summary: "A block lvsc parses and keeps but does not model yet",
+        Rule(id: .untypedBlock, severity: .note, summary: "A block lvsc parses and keeps but does not model yet",
              explanation: """
              Static routes and rules, BFD instances, garp groups, track groups, auth_hmac and the
              SNMP/DBus settings are read, their keywords and addresses checked, and kept verbatim;
@@ -230,7 +230,7 @@ public enum RuleCatalog {
              """),
 
         // Inventory (cluster.txt) rules.
-        Rule(id: "inventory-syntax", severity: .error, summary: "A cluster.txt line that is not 'name mac class label service ip extra'",
+        Rule(id: .inventorySyntax, severity: .error, summary: "A cluster.txt line that is not 'name mac class label service ip extra'",
              explanation: """
              Every host line of cluster.txt has seven whitespace-separated columns; the last is -
              or key=value parameters joined by commas (Grammar/cluster-txt.md). A line with
@@ -238,40 +238,40 @@ public enum RuleCatalog {
              reported. A director (a line with conf=) without iface= and net= is a warning: its
              LAN is unknown, so the LAN rules cannot check it.
              """, scope: .cluster),
-        Rule(id: "inventory-bad-mac", severity: .error, summary: "A MAC column that is not a MAC, or that disagrees with the LB class",
+        Rule(id: .inventoryBadMac, severity: .error, summary: "A MAC column that is not a MAC, or that disagrees with the LB class",
              explanation: """
              The mac column is six pairs of hex digits joined by colons. The all-zero MAC marks a
              floating VIP (class LB, seed section 6): a VIP with a real MAC, or a host with the
              zero MAC, makes monitoring treat the line as the wrong kind of thing.
              """, scope: .cluster),
-        Rule(id: "inventory-bad-address", severity: .error, summary: "An ip column or net= parameter that does not parse",
+        Rule(id: .inventoryBadAddress, severity: .error, summary: "An ip column or net= parameter that does not parse",
              explanation: """
              The ip column is one IPv4 or IPv6 address; net= is a subnet with its prefix length
              (192.0.2.0/24). A line whose address does not parse takes no part in the cluster
              rules.
              """, scope: .cluster),
-        Rule(id: "inventory-duplicate-name", severity: .error, summary: "Two cluster.txt lines with one host name",
+        Rule(id: .inventoryDuplicateName, severity: .error, summary: "Two cluster.txt lines with one host name",
              explanation: """
              Host names key the inventory: --host NAME, the config id of a director, monitoring.
              A name listed twice makes the second line unreachable.
              """, scope: .cluster),
-        Rule(id: "address-clash", severity: .error, summary: "Two cluster.txt lines with one address",
+        Rule(id: .addressClash, severity: .error, summary: "Two cluster.txt lines with one address",
              explanation: """
              Two hosts (or a host and a floating VIP) with one address answer ARP for each
              other's traffic; whichever answers last gets the packets.
              """, scope: .cluster),
-        Rule(id: "inventory-duplicate-mac", severity: .warning, summary: "Two hosts with one MAC address",
+        Rule(id: .inventoryDuplicateMac, severity: .warning, summary: "Two hosts with one MAC address",
              explanation: """
              Apart from the all-zero MAC of floating VIPs, two lines with one MAC are usually a
              copied line: the switch delivers their frames to whichever port spoke last.
              """, scope: .cluster),
-        Rule(id: "inventory-unknown-key", severity: .error, summary: "A key=value parameter cluster.txt does not define",
+        Rule(id: .inventoryUnknownKey, severity: .error, summary: "A key=value parameter cluster.txt does not define",
              explanation: """
              The extra column knows conf, iface, net, id and lan (Grammar/cluster-txt.md). An
              unknown key is usually a typo of one of them, and the host then silently lacks the
              parameter: a misspelt conf= makes a director a plain host.
              """, scope: .cluster),
-        Rule(id: "inventory-bad-value", severity: .error, summary: "A cluster.txt name, iface=, id=, conf= or lan= that cannot be written safely",
+        Rule(id: .inventoryBadValue, severity: .error, summary: "A cluster.txt name, iface=, id=, conf= or lan= that cannot be written safely",
              explanation: """
              Values from cluster.txt end up in the scripts lvsc writes for root's boot (rc.final
              blocks) and in file names, so each is checked against what it may be before anything
@@ -282,7 +282,7 @@ public enum RuleCatalog {
              bytes. `iface=eth0;reboot` is refused here rather than run at boot. Emitters also quote
              every value they write, so even --force cannot turn one into a command.
              """, scope: .cluster),
-        Rule(id: "inventory-conf", severity: .error, summary: "A director's conf= file that cannot be read",
+        Rule(id: .inventoryConf, severity: .error, summary: "A director's conf= file that cannot be read",
              explanation: """
              conf= names the keepalived.conf a director runs, relative to cluster.txt's folder.
              If it cannot be read, none of that director's checks run. It must name a regular file
@@ -291,7 +291,7 @@ public enum RuleCatalog {
              have CI print any file of the runner, and it does not open devices or FIFOs.
              """, scope: .cluster),
         // Cluster rules.
-        Rule(id: "master-backup-mismatch", severity: .error, summary: "Directors of one VRRP group without one clear MASTER and distinct priorities",
+        Rule(id: .masterBackupMismatch, severity: .error, summary: "Directors of one VRRP group without one clear MASTER and distinct priorities",
              explanation: """
              Directors whose instances share a VRID, family and LAN (and a VIP) are one VRRP
              group. It needs exactly one initial MASTER with the highest priority, or all BACKUP
@@ -300,7 +300,7 @@ public enum RuleCatalog {
              master to the primary addresses; priority 255 belongs only to the director that owns
              the VIP as its own address.
              """, scope: .cluster),
-        Rule(id: "peer-config-drift", severity: .error, summary: "Directors of one VRRP group whose files differ where they must agree",
+        Rule(id: .peerConfigDrift, severity: .error, summary: "Directors of one VRRP group whose files differ where they must agree",
              explanation: """
              The seed's rule: the directors' files "should all be identical, except that the
              master server should specify master status". After a failover the backup serves
@@ -311,25 +311,25 @@ public enum RuleCatalog {
              the checkers of a real server, may be listed differently on each director. Each
              finding points at both files' lines.
              """, scope: .cluster),
-        Rule(id: "vip-not-in-inventory", severity: .warning, summary: "A VIP without an LB line in cluster.txt",
+        Rule(id: .vipNotInInventory, severity: .warning, summary: "A VIP without an LB line in cluster.txt",
              explanation: """
              Seed section 6: every floating VIP gets a line 'NAME 00:00:00:00:00:00 LB LABEL
              SERVICE ADDRESS -' so that monitoring checks it on whichever director holds it. A
              VIP without one is never monitored.
              """, scope: .cluster),
-        Rule(id: "inventory-vip-unused", severity: .warning, summary: "An LB line whose address no director carries",
+        Rule(id: .inventoryVipUnused, severity: .warning, summary: "An LB line whose address no director carries",
              explanation: """
              A floating VIP in cluster.txt that is in no director's virtual_ipaddress (nor a
              standalone director's virtual_server) is held by nobody: monitoring reports it down,
              or the line is left over from a retired service.
              """, scope: .cluster),
-        Rule(id: "dr-not-same-lan", severity: .error, summary: "A direct-routing real server outside the director's LAN",
+        Rule(id: .drNotSameLan, severity: .error, summary: "A direct-routing real server outside the director's LAN",
              explanation: """
              Seed section 7: with DR the director only rewrites the destination MAC, so a real
              server must be on the director's own LAN (net= in the inventory). One outside it is
              never reached; use TUN or NAT for those.
              """, scope: .cluster),
-        Rule(id: "real-server-unknown", severity: .error, summary: "A real server address that is not in cluster.txt",
+        Rule(id: .realServerUnknown, severity: .error, summary: "A real server address that is not in cluster.txt",
              explanation: """
              Real servers are the hosts the configurations name. One missing from the inventory
              gets no monitoring and no rc.final block. For direct routing and tunnelling that block
@@ -338,7 +338,7 @@ public enum RuleCatalog {
              that is an error. A NAT real server needs no block of its own (its default route), so
              there it is a warning.
              """, scope: .cluster),
-        Rule(id: "interface-not-in-inventory", severity: .warning, summary: "A vrrp_instance on an interface cluster.txt does not list for its director",
+        Rule(id: .interfaceNotInInventory, severity: .warning, summary: "A vrrp_instance on an interface cluster.txt does not list for its director",
              explanation: """
              cluster.txt lists each director's interfaces with the LAN each is on
              (iface=eth0,net=192.0.2.0/24, repeated for a director on several LANs). That mapping
@@ -347,7 +347,7 @@ public enum RuleCatalog {
              instance on an interface not listed there is placed on a LAN lvsc can only guess
              from its VIPs; usually a typo in the interface or a line cluster.txt lacks.
              """, scope: .cluster),
-        Rule(id: "nat-gateway", severity: .error, summary: "A NAT real server without a gateway VIP on its LAN, or one that does not move with the service",
+        Rule(id: .natGateway, severity: .error, summary: "A NAT real server without a gateway VIP on its LAN, or one that does not move with the service",
              explanation: """
              With NAT (lb_kind NAT) the director rewrites the replies, so each real server's default
              route must point at the director holding the service: the floating VIP a VRRP group
@@ -358,14 +358,14 @@ public enum RuleCatalog {
              a vrrp_sync_group must bind the two, or after a partial failover the service and the
              gateway sit on different directors.
              """, scope: .cluster),
-        Rule(id: "router-id-duplicate", severity: .warning, summary: "Two directors with one router_id (or 1.x lvs_id)",
+        Rule(id: .routerIdDuplicate, severity: .warning, summary: "Two directors with one router_id (or 1.x lvs_id)",
              explanation: """
              router_id names the machine in notification mails, SNMP and logs. The seed's
              template gives every director the same lvs_id; with one id, mails and logs of the
              directors cannot be told apart. (keepalived 2.x ignores lvs_id and uses the host
              name, but 1.x and lvsc read it.)
              """, scope: .cluster),
-        Rule(id: "unicast-peer-mismatch", severity: .error, summary: "Unicast peers that do not list each other, or list themselves",
+        Rule(id: .unicastPeerMismatch, severity: .error, summary: "Unicast peers that do not list each other, or list themselves",
              explanation: """
              With unicast VRRP every director sends its adverts to the addresses in its
              unicast_peer block and accepts adverts only from them. A director missing from a
@@ -374,5 +374,8 @@ public enum RuleCatalog {
              """, scope: .cluster),
     ]
 
-    public static func rule(_ id: String) -> Rule? { all.first { $0.id == id } }
+    public static func rule(_ id: RuleID) -> Rule? { all.first { $0.id == id } }
+
+    /// The rule a user named (`lvsc explain vip-clash`).
+    public static func rule(named name: String) -> Rule? { RuleID(named: name).flatMap(rule) }
 }

@@ -168,7 +168,7 @@ public enum LintCommand {
 public enum ExplainCommand {
     public static func run(_ id: String) -> CommandOutput {
         var out = CommandOutput()
-        if let rule = RuleCatalog.rule(id) {
+        if let rule = RuleCatalog.rule(named: id) {
             out.stdout += "\(rule.id) (\(rule.severity.name)): \(rule.summary)\n\n\(rule.explanation)\n"
             return out
         }
@@ -189,7 +189,7 @@ public enum ExplainCommand {
             }
             return out
         }
-        out.stderr = "lvsc: no rule or keyword named '\(id)'. Rules: \(RuleCatalog.all.map(\.id).joined(separator: ", "))\n"
+        out.stderr = "lvsc: no rule or keyword named '\(id)'. Rules: \(RuleCatalog.all.map(\.id.rawValue).joined(separator: ", "))\n"
         out.exitCode = .usage
         return out
     }
@@ -197,7 +197,7 @@ public enum ExplainCommand {
     public static func list() -> CommandOutput {
         var out = CommandOutput()
         for r in RuleCatalog.all {
-            out.stdout += r.id.padding(24) + r.severity.name.padding(9) + r.summary + "\n"
+            out.stdout += r.id.rawValue.padding(24) + r.severity.name.padding(9) + r.summary + "\n"
         }
         return out
     }

@@ -354,7 +354,7 @@ public enum FormatCommand {
         case .success(let cluster):
             var seen = Set<String>()
             let files = cluster.directors.map(\.configPath).filter { seen.insert($0).inserted }
-            if let bad = cluster.diagnostics.items.first(where: { $0.rule == "inventory-conf" }) {
+            if let bad = cluster.diagnostics.items.first(where: { $0.rule == .inventoryConf }) {
                 return .failure(SafeFiles.Failure(message: bad.message))
             }
             return .success(files)
@@ -386,7 +386,7 @@ public enum FormatCommand {
             let sources = SourceManager()
             let file = sources.add(path: path == "-" ? "<stdin>" : path, bytes: bytes)
             let variants = FrontEnd.read(file: file, sources: sources, configID: nil)
-            let syntax = variants.flatMap { $0.diagnostics.items }.filter { $0.rule == "syntax" || $0.rule == "not-keepalived" }
+            let syntax = variants.flatMap { $0.diagnostics.items }.filter { $0.rule == .syntax || $0.rule == .notKeepalived }
             if !syntax.isEmpty {
                 let renderer = DiagnosticRenderer(sources: sources, rules: RuleCatalog.all.map(\.descriptor), color: false, toolVersion: lvscVersion)
                 out.stderr += renderer.render(syntax, format: .text)

@@ -45,7 +45,7 @@ extension KeepalivedFormatter {
         let models = variants.map { v in
             json.config(v.config).rendered() + " errors \(v.diagnostics.count(.error))"
         }
-        let syntaxErrors = variants.contains { $0.diagnostics.items.contains { $0.rule == "syntax" || $0.rule == "not-keepalived" } }
+        let syntaxErrors = variants.contains { $0.diagnostics.items.contains { $0.rule == .syntax || $0.rule == .notKeepalived } }
         return (models, all, syntaxErrors)
     }
 }

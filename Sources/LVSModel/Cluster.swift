@@ -56,7 +56,7 @@ public enum ClusterLoader {
             // conf= names a file of the cluster: inside cluster.txt's folder, links resolved.
             // A path outside it (conf=/etc/shadow, conf=../../x) is not read at all.
             if let folder, let real = realPath(path), !(real.hasPrefix(folder == "/" ? "/" : folder + "/")) {
-                cluster.diagnostics.add("inventory-conf", .error,
+                cluster.diagnostics.add(.inventoryConf, .error,
                                         "\(host.name.value)'s conf=\(ValueSyntax.shown(Array(conf.value.utf8))) is outside the cluster's folder \(folder); lvsc reads only configurations in or below the folder of cluster.txt",
                                         at: conf.span, hint: "move the file next to cluster.txt (or into a folder below it)")
                 cluster.directors.append(director)
@@ -67,7 +67,7 @@ public enum ClusterLoader {
             }
             switch read[path] ?? .failure(ConfigParser.ReadError(message: "not read")) {
             case .failure(let e):
-                cluster.diagnostics.add("inventory-conf", .error,
+                cluster.diagnostics.add(.inventoryConf, .error,
                                         "cannot read \(host.name.value)'s configuration \(path): \(e.message)", at: conf.span)
             case .success(let file):
                 director.variant = FrontEnd.read(file: file, sources: sources, configID: host.configID)[0]
@@ -96,7 +96,7 @@ public enum ClusterLoader {
                               directors: [ClusterDirector(host: host, configPath: path, variant: variant)])
         cluster.hasInventory = false
         if let problem = ValueSyntax.hostNameProblem(hostName) {
-            cluster.diagnostics.add("inventory-bad-value", .error,
+            cluster.diagnostics.add(.inventoryBadValue, .error,
                                     "the director's name '\(ValueSyntax.shown(Array(hostName.utf8)))' (from --host or the file name): \(problem)", at: at,
                                     hint: "name the director with --host NAME")
         }

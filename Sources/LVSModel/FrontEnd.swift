@@ -24,7 +24,7 @@ public enum FrontEnd {
         let ids = first.1.prefix(maxVariants)
         var variants = ids.map { parseOnce(file: file, sources: sources, configID: $0).0 }
         if first.1.count > maxVariants {
-            variants[0].diagnostics.add("syntax", .warning,
+            variants[0].diagnostics.add(.syntax, .warning,
                                         "the file names \(first.1.count) config ids in @id lines; lvsc checks it under the first \(maxVariants) (\(ids.first!) to \(ids.last!))",
                                         at: SourceSpan(file: UInt32(file.id), offset: 0, length: 0),
                                         hint: "lint with --config-id ID for any other")

@@ -21,7 +21,7 @@ public struct InventoryParser {
         if inv.hosts.isEmpty, !inv.diagnostics.items.isEmpty {
             let n = inv.diagnostics.count(.error) + inv.diagnostics.count(.warning)
             var bag = DiagnosticBag()
-            bag.add("inventory-syntax", .error,
+            bag.add(.inventorySyntax, .error,
                     "\(file.path) does not look like a cluster.txt: not one line is a host line (\(n) finding\(n == 1 ? "" : "s") about it not shown, so its contents are not repeated)",
                     at: SourceSpan(file: fileID, offset: 0, length: 0), hint: "check the path given to --inventory")
             inv.diagnostics = bag
@@ -57,7 +57,7 @@ public struct InventoryParser {
             let message = fields.count < 7
                 ? "a host line has 7 columns (name mac class label service ip extra); this one has \(fields.count), \(columnNames[fields.count]) is missing"
                 : "a host line has 7 columns (name mac class label service ip extra); this one has \(fields.count)"
-            inv.diagnostics.add("inventory-syntax", .error, message,
+            inv.diagnostics.add(.inventorySyntax, .error, message,
                                 at: fields.count < 7 ? lineSpan : span(fields[7]),
                                 hint: fields.count < 7 ? "write - for an empty extra column" : "start a comment with #, or join the parameters with commas: key=value,key=value")
             return
@@ -71,17 +71,17 @@ public struct InventoryParser {
         if let mac = MACAddress.parse(b[macField.start..<macField.end]) {
             host.mac = Located(mac, span(macField))
         } else {
-            inv.diagnostics.add("inventory-bad-mac", .error, "'\(text(macField))' is not a MAC address",
+            inv.diagnostics.add(.inventoryBadMac, .error, "'\(text(macField))' is not a MAC address",
                                 at: span(macField), hint: "six pairs of hex digits joined by colons, e.g. 00:16:3e:00:00:01")
         }
         if let ip = IPAddress.parse(b[ipField.start..<ipField.end]) {
             host.address = Located(ip, span(ipField))
         } else {
-            inv.diagnostics.add("inventory-bad-address", .error, "'\(text(ipField))' is not an IPv4 or IPv6 address",
+            inv.diagnostics.add(.inventoryBadAddress, .error, "'\(text(ipField))' is not an IPv4 or IPv6 address",
                                 at: span(ipField))
         }
         if let problem = ValueSyntax.hostNameProblem(host.name.value) {
-            inv.diagnostics.add("inventory-bad-value", .error, problem, at: host.name.span,
+            inv.diagnostics.add(.inventoryBadValue, .error, problem, at: host.name.span,
                                 hint: "the name becomes file names, rc.final markers and router ids")
         }
         parseExtra(b, fields[6], fileID, &host, &inv)
@@ -101,16 +101,16 @@ public struct InventoryParser {
         let text = String(decoding: b[i..<e], as: UTF8.self)
         let span = SourceSpan(file: fileID, offset: UInt32(i), length: UInt32(max(e - i, 1)))
         guard let eq = text.firstIndex(of: "="), text[..<eq] == "cluster" else {
-            inv.diagnostics.add("inventory-syntax", .error, "unknown lvsc directive '\(ValueSyntax.shown(b[i..<e]))'", at: span,
+            inv.diagnostics.add(.inventorySyntax, .error, "unknown lvsc directive '\(ValueSyntax.shown(b[i..<e]))'", at: span,
                                 hint: "the one directive is '# lvsc: cluster=NAME'; write other comments without 'lvsc:'")
             return
         }
         let name = String(text[text.index(after: eq)...])
         let valueSpan = SourceSpan(file: fileID, offset: UInt32(i + 8), length: UInt32(max(e - i - 8, 1)))
         if let problem = ValueSyntax.clusterNameProblem(name) {
-            inv.diagnostics.add("inventory-bad-value", .error, "cluster=: \(problem)", at: valueSpan)
+            inv.diagnostics.add(.inventoryBadValue, .error, "cluster=: \(problem)", at: valueSpan)
         } else if let first = inv.clusterName {
-            inv.diagnostics.add("inventory-syntax", .error, "the cluster is named twice", at: span,
+            inv.diagnostics.add(.inventorySyntax, .error, "the cluster is named twice", at: span,
                                 related: [RelatedLocation(span: first.span, message: "first named here")])
         } else {
             inv.clusterName = Located(name, valueSpan)
@@ -130,7 +130,7 @@ public struct InventoryParser {
             var eq: Int?
             for j in s..<e where b[j] == UInt8(ascii: "=") { eq = j; break }
             guard let eq, eq > s, eq + 1 < e else {
-                inv.diagnostics.add("inventory-syntax", .error,
+                inv.diagnostics.add(.inventorySyntax, .error,
                                     "'\(String(decoding: b[s..<e], as: UTF8.self))' is not a key=value parameter",
                                     at: span(s, e), hint: "the extra column is - or key=value pairs joined by commas, e.g. conf=lvs01.conf,iface=eth0,net=192.0.2.0/24")
                 continue
@@ -140,7 +140,7 @@ public struct InventoryParser {
             guard let key = InventoryKey(rawValue: keyText) else {
                 let near = InventoryKey.allCases.map(\.rawValue).min { editDistance(Array(keyText.utf8), Array($0.utf8)) < editDistance(Array(keyText.utf8), Array($1.utf8)) }
                 let close = near.map { editDistance(Array(keyText.utf8), Array($0.utf8)) <= 2 } ?? false
-                inv.diagnostics.add("inventory-unknown-key", .error, "unknown parameter '\(keyText)'; lvsc ignores it",
+                inv.diagnostics.add(.inventoryUnknownKey, .error, "unknown parameter '\(keyText)'; lvsc ignores it",
                                     at: span(s, eq),
                                     hint: close ? "did you mean '\(near!)'?" : "known parameters: \(InventoryKey.allCases.map(\.rawValue).joined(separator: ", "))")
                 continue
@@ -149,17 +149,17 @@ public struct InventoryParser {
             // each net= belongs to the iface= before it. Anything else is given once.
             let repeated = host.parameters.contains { $0.key == key }
             if repeated, key != .iface && key != .net {
-                inv.diagnostics.add("inventory-syntax", .error, "parameter '\(keyText)' given twice; the first one is used",
+                inv.diagnostics.add(.inventorySyntax, .error, "parameter '\(keyText)' given twice; the first one is used",
                                     at: span(s, e))
                 continue
             }
             if key == .net, host.parameters.last(where: { $0.key == .iface || $0.key == .net })?.key == .net {
-                inv.diagnostics.add("inventory-syntax", .error, "net= follows another net= without an iface= between them; each LAN is iface=NAME,net=PREFIX",
+                inv.diagnostics.add(.inventorySyntax, .error, "net= follows another net= without an iface= between them; each LAN is iface=NAME,net=PREFIX",
                                     at: span(s, e))
                 continue
             }
             if key == .iface, let dup = host.parameters.first(where: { $0.key == .iface && $0.value == value }) {
-                inv.diagnostics.add("inventory-syntax", .error, "iface=\(ValueSyntax.shown(Array(value.utf8))) is listed twice for this host",
+                inv.diagnostics.add(.inventorySyntax, .error, "iface=\(ValueSyntax.shown(Array(value.utf8))) is listed twice for this host",
                                     at: span(s, e), related: [RelatedLocation(span: dup.keySpan, message: "first listed here")])
                 continue
             }
@@ -167,23 +167,23 @@ public struct InventoryParser {
             switch key {
             case .iface:
                 if let problem = ValueSyntax.interfaceProblem(value) {
-                    inv.diagnostics.add("inventory-bad-value", .error, "iface=: \(problem)", at: param.valueSpan,
+                    inv.diagnostics.add(.inventoryBadValue, .error, "iface=: \(problem)", at: param.valueSpan,
                                         hint: "the interface name goes into the host's rc.final block; write it as `ip link` shows it")
                 }
             case .id:
                 if let problem = ValueSyntax.configIDProblem(value) {
-                    inv.diagnostics.add("inventory-bad-value", .error, "id=: \(problem)", at: param.valueSpan,
+                    inv.diagnostics.add(.inventoryBadValue, .error, "id=: \(problem)", at: param.valueSpan,
                                         hint: "the id goes into the command that starts keepalived (-i ID)")
                 }
             case .conf, .lan:
                 if ValueSyntax.hasControlBytes(value) {
-                    inv.diagnostics.add("inventory-bad-value", .error, "\(keyText)= holds control bytes: '\(ValueSyntax.shown(Array(value.utf8)))'",
+                    inv.diagnostics.add(.inventoryBadValue, .error, "\(keyText)= holds control bytes: '\(ValueSyntax.shown(Array(value.utf8)))'",
                                         at: param.valueSpan)
                 }
             case .net: break
             }
             if key == .net, case .failure(let err) = IPPrefix.parse(Array(value.utf8)) {
-                inv.diagnostics.add("inventory-bad-address", .error, "net=\(value) is not a subnet: \(describe(err))",
+                inv.diagnostics.add(.inventoryBadAddress, .error, "net=\(value) is not a subnet: \(describe(err))",
                                     at: param.valueSpan, hint: "write the LAN's network and prefix length, e.g. net=192.0.2.0/24")
             }
             host.parameters.append(param)

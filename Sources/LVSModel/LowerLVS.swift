@@ -14,10 +14,10 @@ extension Lowering {
         let lineSpan = tree.lineSpan(e)
         if text(kw) == "fwmark" {
             guard let t = words.first else {
-                diags.add("missing-argument", .error, "'fwmark' needs a mark number", at: span(kw)); return nil
+                diags.add(.missingArgument, .error, "'fwmark' needs a mark number", at: span(kw)); return nil
             }
             guard let m = NumberParser.integer(raw(t)), m >= 0, m <= Int(UInt32.max) else {
-                diags.add("value-range", .error, "fwmark \(text(t)) is outside 0..4294967295", at: span(t)); return nil
+                diags.add(.valueRange, .error, "fwmark \(text(t)) is outside 0..4294967295", at: span(t)); return nil
             }
             var fam: IPAddress.Family?
             if words.count > 1 { fam = IPAddress.Family(rawValue: text(words[1])) }
@@ -25,16 +25,16 @@ extension Lowering {
         }
         let port = words.first.flatMap { portValue($0, allowZero: true) }
         if words.count > 1 {
-            diags.add("syntax", .warning, "unexpected extra word '\(text(words[1]))' in a virtual_server_group entry", at: span(words[1]))
+            diags.add(.syntax, .warning, "unexpected extra word '\(text(words[1]))' in a virtual_server_group entry", at: span(words[1]))
         }
         let bytes = Array(raw(kw))
         if let slash = bytes.firstIndex(of: UInt8(ascii: "/")) {
             guard let p = prefixValue(kw, what: "address") else { return nil }
             if p.length == 0 {
-                diags.add("bad-mask", .error, "a /0 range is not allowed in a virtual_server_group", at: span(kw)); return nil
+                diags.add(.badMask, .error, "a /0 range is not allowed in a virtual_server_group", at: span(kw)); return nil
             }
             if p.hasHostBits {
-                diags.add("bad-mask", .error, "'\(text(kw))' has host bits set; a virtual_server_group prefix must be a network",
+                diags.add(.badMask, .error, "'\(text(kw))' has host bits set; a virtual_server_group prefix must be a network",
                           at: span(kw), hint: "write \(p.network)/\(p.length)")
                 return nil
             }
@@ -44,7 +44,7 @@ extension Lowering {
         }
         if let dash = bytes.firstIndex(of: UInt8(ascii: "-")) {
             guard let first = IPAddress.parse(bytes[..<dash]) else {
-                diags.add("invalid-value", .error, "'\(text(kw))' is not an address range", at: span(kw)); return nil
+                diags.add(.invalidValue, .error, "'\(text(kw))' is not an address range", at: span(kw)); return nil
             }
             let tail = bytes[(dash + 1)...]
             var last: IPAddress?
@@ -56,13 +56,13 @@ extension Lowering {
                 last = .v6(hi, lo & ~0xFFFF | UInt64(v))
             }
             guard let l = last, l.family == first.family, first <= l else {
-                diags.add("invalid-value", .error, "'\(text(kw))' is not a valid address range (the end must not be below the start)", at: span(kw))
+                diags.add(.invalidValue, .error, "'\(text(kw))' is not a valid address range (the end must not be below the start)", at: span(kw))
                 return nil
             }
             return VSGEntry(kind: .range(first: first, last: l, port: port), span: lineSpan)
         }
         guard let a = IPAddress.parse(bytes) else {
-            diags.add("invalid-value", .error, "'\(text(kw))' is not an address, range or fwmark", at: span(kw)); return nil
+            diags.add(.invalidValue, .error, "'\(text(kw))' is not an address, range or fwmark", at: span(kw)); return nil
         }
         return VSGEntry(kind: .range(first: a, last: a, port: port), span: lineSpan)
     }
@@ -79,7 +79,7 @@ extension Lowering {
 
     mutating func portValue(_ t: Token, allowZero: Bool) -> Int? {
         guard let v = NumberParser.integer(raw(t)), v >= (allowZero ? 0 : 1), v <= 65535 else {
-            diags.add("value-range", .error, "port \(text(t)) is outside \(allowZero ? 0 : 1)..65535", at: span(t))
+            diags.add(.valueRange, .error, "port \(text(t)) is outside \(allowZero ? 0 : 1)..65535", at: span(t))
             return nil
         }
         return v
@@ -92,10 +92,10 @@ extension Lowering {
         let first = text(args[0])
         if first == "fwmark" || first == "group" {
             if args.count < 2 {
-                diags.add("missing-argument", .error, "'virtual_server \(first)' needs a \(first == "fwmark" ? "mark number" : "group name")", at: head)
+                diags.add(.missingArgument, .error, "'virtual_server \(first)' needs a \(first == "fwmark" ? "mark number" : "group name")", at: head)
             } else if first == "fwmark" {
                 if let m = NumberParser.integer(raw(args[1])), m >= 0, m <= Int(UInt32.max) { key = .fwmark(UInt32(m)) }
-                else { diags.add("value-range", .error, "fwmark \(text(args[1])) is outside 0..4294967295", at: span(args[1])) }
+                else { diags.add(.valueRange, .error, "fwmark \(text(args[1])) is outside 0..4294967295", at: span(args[1])) }
             } else {
                 key = .group(text(args[1]))
             }
@@ -104,7 +104,7 @@ extension Lowering {
             if args.count > 1 { port = portValue(args[1], allowZero: true) ; if port == nil { return } }
             key = .address(a, port: port == 0 ? nil : port)
         } else {
-            diags.add("invalid-value", .error, "'\(first)' is not an address; virtual_server takes 'IP [PORT]', 'fwmark N' or 'group NAME'", at: span(args[0]))
+            diags.add(.invalidValue, .error, "'\(first)' is not an address; virtual_server takes 'IP [PORT]', 'fwmark N' or 'group NAME'", at: span(args[0]))
         }
         guard let key else { checkBlock(n, .virtual_server); return }
         var vs = VirtualServer(key: Located(key, head), span: blockSpan(n))
@@ -123,7 +123,7 @@ extension Lowering {
                     }
                     let p: IPProtocol? = isWord("TCP") ? .tcp : isWord("UDP") ? .udp : isWord("SCTP") ? .sctp : nil
                     if let p { vs.proto = Located(p, span(t)) }
-                    else { diags.add("invalid-value", .error, "'\(text(t))' is not a protocol; expected TCP, UDP or SCTP", at: span(t)) }
+                    else { diags.add(.invalidValue, .error, "'\(text(t))' is not a protocol; expected TCP, UDP or SCTP", at: span(t)) }
                 }
             case .virtual_server__persistence_timeout:
                 vs.persistenceTimeout = c.argCount == 0 ? Located(360, keywordSpan(c)) : int(c, s)
@@ -162,24 +162,24 @@ extension Lowering {
                 if w == "type", i + 1 < args.count { type = text(args[i + 1]); i += 2; continue }
                 if w == "port", i + 1 < args.count { port = portValue(args[i + 1], allowZero: false); i += 2; continue }
                 if ["nocsum", "csum", "remcsum"].contains(w) { csum = w; i += 1; continue }
-                diags.add("unknown-forwarding", .error, "unknown TUN option '\(w)'", at: span(args[i]))
+                diags.add(.unknownForwarding, .error, "unknown TUN option '\(w)'", at: span(args[i]))
                 i += 1
             }
             guard let tunnel = TunnelType(rawValue: type) else {
                 // keepalived refuses the line; the method stays what it was.
-                diags.add("unknown-forwarding", .error, "unknown tunnel type '\(type)'; expected ipip, gue or gre", at: s)
+                diags.add(.unknownForwarding, .error, "unknown tunnel type '\(type)'; expected ipip, gue or gre", at: s)
                 return nil
             }
             if tunnel == .gue && port == nil {
-                diags.add("missing-argument", .error, "a gue tunnel needs 'port N'", at: s)
+                diags.add(.missingArgument, .error, "a gue tunnel needs 'port N'", at: s)
             } else if tunnel == .ipip && csum != nil {
-                diags.add("unknown-forwarding", .error, "ipip tunnels take no checksum option", at: s)
+                diags.add(.unknownForwarding, .error, "ipip tunnels take no checksum option", at: s)
             }
             return Located(.tunnel(type: tunnel, port: port, checksum: csum.flatMap(TunnelChecksum.init(rawValue:))), s)
         default:
             let w = text(args[0])
             let hint: String? = ["nat", "dr", "tun", "Nat", "Dr", "Tun"].contains(w) ? "keepalived matches case: write \(w.uppercased())" : "LVS forwards by NAT, DR (direct routing) or TUN (IP tunnelling)"
-            diags.add("unknown-forwarding", .error, "'\(w)' is not a forwarding method; expected NAT, DR or TUN", at: s, hint: hint)
+            diags.add(.unknownForwarding, .error, "'\(w)' is not a forwarding method; expected NAT, DR or TUN", at: s, hint: hint)
             return nil
         }
     }
@@ -187,7 +187,7 @@ extension Lowering {
     mutating func realServer(_ n: Node) -> RealServer? {
         let args = Array(tree.args(n))
         guard let a = IPAddress.parse(raw(args[0])) else {
-            diags.add("invalid-value", .error, "'\(text(args[0]))' is not a real server address", at: span(args[0]))
+            diags.add(.invalidValue, .error, "'\(text(args[0]))' is not a real server address", at: span(args[0]))
             checkBlock(n, .real_server)
             return nil
         }
@@ -292,7 +292,7 @@ extension Lowering {
             case .url__digest:
                 u.digest = string(c)
                 if let d = u.digest, d.value.utf8.count != 32 || !d.value.utf8.allSatisfy({ IPAddress.hexValue($0) != nil }) {
-                    diags.add("invalid-value", .error, "digest '\(d.value)' is not an MD5 sum (32 hex digits)", at: d.span)
+                    diags.add(.invalidValue, .error, "digest '\(d.value)' is not an MD5 sum (32 hex digits)", at: d.span)
                 }
             case .url__status_code:
                 for t in tree.args(c) { u.statusCodes.append(Located(text(t), span(t))) }

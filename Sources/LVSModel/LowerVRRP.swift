@@ -77,7 +77,7 @@ extension Lowering {
     mutating func ipAddressEntry(_ e: Node) -> VirtualIP? {
         if ConfigParser.isAnonymous(e, in: tree) { return nil }
         if e.hasBlock {
-            diags.add("syntax", .error, "a block inside an address list is not allowed", at: tree.openBrace(e) ?? keywordSpan(e))
+            diags.add(.syntax, .error, "a block inside an address list is not allowed", at: tree.openBrace(e) ?? keywordSpan(e))
         }
         let words = [tree.keyword(e)] + Array(tree.args(e))
         guard let prefix = prefixValue(words[0], what: "address") else { return nil }
@@ -88,7 +88,7 @@ extension Lowering {
             let needsValue = ["brd", "broadcast", "dev", "scope", "label", "peer", "preferred_lft", "track_group"]
             if needsValue.contains(w) {
                 guard i + 1 < words.count else {
-                    diags.add("missing-argument", .error, "'\(w)' needs a value; keepalived drops this address", at: span(words[i]))
+                    diags.add(.missingArgument, .error, "'\(w)' needs a value; keepalived drops this address", at: span(words[i]))
                     return nil
                 }
                 let v = Located(text(words[i + 1]), span(words[i + 1]))
@@ -97,13 +97,13 @@ extension Lowering {
                 case "label":
                     vip.label = v
                     if v.value.utf8.count > 15 {
-                        diags.add("value-range", .error, "label '\(v.value)' is longer than 15 characters", at: v.span)
+                        diags.add(.valueRange, .error, "label '\(v.value)' is longer than 15 characters", at: v.span)
                     }
                 case "scope": vip.scope = v
                 case "brd", "broadcast":
                     vip.broadcast = v
                     if prefix.address.family == .inet6 {
-                        diags.add("invalid-value", .error, "IPv6 addresses have no broadcast; keepalived drops this address", at: span(words[i]))
+                        diags.add(.invalidValue, .error, "IPv6 addresses have no broadcast; keepalived drops this address", at: span(words[i]))
                     }
                 case "peer": _ = prefixValue(words[i + 1], what: "peer address")
                 default: break
@@ -113,7 +113,7 @@ extension Lowering {
             }
             let flags = ["home", "-nodad", "mngtmpaddr", "noprefixroute", "autojoin", "no_track", "use_vmac"]
             if !flags.contains(w) {
-                diags.add("invalid-value", .warning, "unknown address option '\(w)'; keepalived ignores it", at: span(words[i]))
+                diags.add(.invalidValue, .warning, "unknown address option '\(w)'; keepalived ignores it", at: span(words[i]))
             }
             i += 1
         }
@@ -127,17 +127,17 @@ extension Lowering {
         case .failure(.badAddress(let a)):
             let s = text(t)
             if s.contains("/") {
-                diags.add("bad-mask", .error, "'\(s)' is not a valid prefix: '\(a)' is not an address", at: span(t),
+                diags.add(.badMask, .error, "'\(s)' is not a valid prefix: '\(a)' is not an address", at: span(t),
                           hint: "write all four octets, e.g. 192.168.100.0/24")
             } else {
-                diags.add("invalid-value", .error, "'\(s)' is not a valid \(what)", at: span(t))
+                diags.add(.invalidValue, .error, "'\(s)' is not a valid \(what)", at: span(t))
             }
             return nil
         case .failure(.badLength(let l)):
-            diags.add("bad-mask", .error, "prefix length '\(l)' in '\(text(t))' is not a number", at: span(t))
+            diags.add(.badMask, .error, "prefix length '\(l)' in '\(text(t))' is not a number", at: span(t))
             return nil
         case .failure(.lengthTooLong(let l, let fam)):
-            diags.add("bad-mask", .error, "prefix length /\(l) is longer than an \(fam == .inet ? "IPv4 address (32)" : "IPv6 address (128)")",
+            diags.add(.badMask, .error, "prefix length /\(l) is longer than an \(fam == .inet ? "IPv4 address (32)" : "IPv6 address (128)")",
                       at: span(t))
             return nil
         }
@@ -148,7 +148,7 @@ extension Lowering {
         if ConfigParser.isAnonymous(e, in: tree) { return nil }
         let kw = tree.keyword(e)
         guard let a = IPAddress.parse(raw(kw)) else {
-            diags.add("invalid-value", .error, "'\(text(kw))' is not an IP address (unicast_peer)", at: span(kw))
+            diags.add(.invalidValue, .error, "'\(text(kw))' is not an IP address (unicast_peer)", at: span(kw))
             return nil
         }
         return Located(a, span(kw))
@@ -165,20 +165,20 @@ extension Lowering {
             let w = text(args[i])
             if w == "weight" {
                 guard i + 1 < args.count else {
-                    diags.add("missing-argument", .error, "'weight' needs a value", at: span(args[i]))
+                    diags.add(.missingArgument, .error, "'weight' needs a value", at: span(args[i]))
                     break
                 }
                 let v = args[i + 1]
                 if let n = NumberParser.integer(raw(v)), weightRange.contains(n) {
                     ref.weight = Located(n, span(v))
                 } else {
-                    diags.add("value-range", .error, "track weight \(text(v)) is outside \(weightRange.lowerBound)..\(weightRange.upperBound)", at: span(v))
+                    diags.add(.valueRange, .error, "track weight \(text(v)) is outside \(weightRange.lowerBound)..\(weightRange.upperBound)", at: span(v))
                 }
                 i += 2
             } else if w == "reverse" || w == "noreverse" {
                 i += 1
             } else {
-                diags.add("syntax", .warning, "unexpected word '\(w)' in a track entry; keepalived ignores it", at: span(args[i]))
+                diags.add(.syntax, .warning, "unexpected word '\(w)' in a track entry; keepalived ignores it", at: span(args[i]))
                 i += 1
             }
         }
@@ -204,14 +204,14 @@ extension Lowering {
             }
         }
         if !isRule, !words.contains(where: { ["dev", "oif"].contains(text($0)) }) {
-            diags.add("route-untracked", .warning, "route without 'dev': keepalived cannot track it and will not restore it when it disappears",
+            diags.add(.routeUntracked, .warning, "route without 'dev': keepalived cannot track it and will not restore it when it disappears",
                       at: tree.lineSpan(e), hint: "add 'dev IFNAME' (the interface the route leaves by)")
         }
         while i < words.count {
             let w = text(words[i])
             if w == "gw" || w == "or" || w == "default6" {
                 let modern = w == "gw" ? "via" : (w == "or" ? "nexthop" : "inet6 default")
-                diags.add("deprecated-keyword", .warning, "'\(w)' in a route is deprecated", at: span(words[i]), hint: "write '\(modern)'")
+                diags.add(.deprecatedKeyword, .warning, "'\(w)' in a route is deprecated", at: span(words[i]), hint: "write '\(modern)'")
             }
             if addressWords.contains(w), i + 1 < words.count {
                 let v = text(words[i + 1])

@@ -80,42 +80,42 @@ public struct Lowering {
         let where_ = keywordSpan(n)
         switch spec.status {
         case .deprecated(let why):
-            diags.add("deprecated-keyword", .warning, "'\(spec.name)' is deprecated", at: where_, hint: why)
+            diags.add(.deprecatedKeyword, .warning, "'\(spec.name)' is deprecated", at: where_, hint: why)
         case .removed(let why):
-            diags.add("deprecated-keyword", .warning, "'\(spec.name)' is a keepalived 1.x keyword", at: where_, hint: why)
+            diags.add(.deprecatedKeyword, .warning, "'\(spec.name)' is a keepalived 1.x keyword", at: where_, hint: why)
         case .untyped:
             if case .value = spec.kind {} else if case .flag = spec.kind {} else {
-                diags.add("untyped-block", .note, "'\(spec.name)' is parsed and kept, but lvsc does not check its contents yet", at: where_)
+                diags.add(.untypedBlock, .note, "'\(spec.name)' is parsed and kept, but lvsc does not check its contents yet", at: where_)
             }
         case .current: break
         }
         if spec.deprecatedAlias, let canonical = spec.aliasOf {
-            diags.add("deprecated-keyword", .warning, "'\(spec.name)' is a deprecated spelling of '\(canonical)'",
+            diags.add(.deprecatedKeyword, .warning, "'\(spec.name)' is a deprecated spelling of '\(canonical)'",
                       at: where_, hint: "write '\(canonical)'")
         }
         switch spec.kind {
         case .value, .flag:
             if n.hasBlock {
-                diags.add("syntax", .error, "'\(spec.name)' takes no block; its '{ … }' is ignored by lvsc and misread by keepalived",
+                diags.add(.syntax, .error, "'\(spec.name)' takes no block; its '{ … }' is ignored by lvsc and misread by keepalived",
                           at: tree.openBrace(n) ?? where_)
             }
         case .block, .list:
             if !n.hasBlock {
-                diags.add("syntax", .error, "missing '{' after '\(spec.name)'", at: tree.lineSpan(n),
+                diags.add(.syntax, .error, "missing '{' after '\(spec.name)'", at: tree.lineSpan(n),
                           hint: "a '\(spec.name)' block starts with '{' on the same or the next line")
                 return nil
             }
         }
         let count = n.argCount
         if count < spec.minArgs {
-            diags.add("missing-argument", .error,
+            diags.add(.missingArgument, .error,
                       spec.minArgs == 1 ? "'\(spec.name)' needs a value" : "'\(spec.name)' needs at least \(spec.minArgs) values",
                       at: tree.lineSpan(n), hint: spec.summary.isEmpty ? nil : "\(spec.name): \(spec.summary)")
             return nil
         }
         if count > spec.maxArgs {
             let extra = tree.arg(n, spec.maxArgs)
-            diags.add("syntax", .warning, "unexpected extra word '\(text(extra))' after '\(spec.name)'; keepalived ignores it",
+            diags.add(.syntax, .warning, "unexpected extra word '\(text(extra))' after '\(spec.name)'; keepalived ignores it",
                       at: span(extra).union(span(tree.arg(n, count - 1))))
         }
         if count > 0 { checkValue(n, spec) }
@@ -138,7 +138,7 @@ public struct Lowering {
         // Past the cap the finding is only counted: no hint to look for (1 MB of unknown
         // keywords must not cost an edit-distance scan each).
         if diags.isFull {
-            diags.add("unknown-keyword", .error, "", at: nil)
+            diags.add(.unknownKeyword, .error, "", at: nil)
             return
         }
         let word = shown(kw)
@@ -161,7 +161,7 @@ public struct Lowering {
         // A misspelt keyword still makes the file a keepalived configuration.
         if hint?.hasPrefix("did you mean") == true || hint?.contains("is a keyword of") == true { markKnown(kw) }
         let skipped = n.hasBlock ? "; its block is skipped" : ""
-        diags.add("unknown-keyword", .error, "unknown keyword '\(word)' in \(context)\(skipped)", at: span(kw), hint: hint)
+        diags.add(.unknownKeyword, .error, "unknown keyword '\(word)' in \(context)\(skipped)", at: span(kw), hint: hint)
     }
 
     /// Checks the first argument against the table's type and range.
@@ -174,31 +174,31 @@ public struct Lowering {
                 let digits = bytes.drop { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") }
                 if !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
                     let range = spec.min.flatMap { lo in spec.max.map { " (\(spec.name) takes \(NumberParser.format(lo))..\(NumberParser.format($0)))" } } ?? ""
-                    diags.add("value-range", .error, "\(shown(t)) is too large a number for \(spec.name)\(range)", at: span(t))
+                    diags.add(.valueRange, .error, "\(shown(t)) is too large a number for \(spec.name)\(range)", at: span(t))
                 } else {
-                    diags.add("value-range", .error, "'\(shown(t))' is not a whole number (\(spec.name))", at: span(t))
+                    diags.add(.valueRange, .error, "'\(shown(t))' is not a whole number (\(spec.name))", at: span(t))
                 }
                 return
             }
             checkRange(Double(v), t, spec)
         case .decimal:
             guard let v = NumberParser.decimal(bytes) else {
-                diags.add("value-range", .error, "'\(text(t))' is not a number of seconds (\(spec.name))", at: span(t))
+                diags.add(.valueRange, .error, "'\(text(t))' is not a number of seconds (\(spec.name))", at: span(t))
                 return
             }
             checkRange(v, t, spec)
         case .bool:
             if NumberParser.bool(bytes) == nil {
-                diags.add("invalid-value", .error, "'\(text(t))' is not a boolean; \(spec.name) takes on/off, true/false or yes/no", at: span(t))
+                diags.add(.invalidValue, .error, "'\(text(t))' is not a boolean; \(spec.name) takes on/off, true/false or yes/no", at: span(t))
             }
         case .enumeration(let values):
             let s = text(t)
             if !values.contains(s) {
-                diags.add("invalid-value", .error, "'\(s)' is not a valid \(spec.name); expected \(values.joined(separator: ", "))", at: span(t))
+                diags.add(.invalidValue, .error, "'\(s)' is not a valid \(spec.name); expected \(values.joined(separator: ", "))", at: span(t))
             }
         case .ip:
             if IPAddress.parse(bytes) == nil {
-                diags.add("invalid-value", .error, "'\(text(t))' is not an IP address (\(spec.name))", at: span(t))
+                diags.add(.invalidValue, .error, "'\(text(t))' is not an IP address (\(spec.name))", at: span(t))
             }
         default: break
         }
@@ -206,7 +206,7 @@ public struct Lowering {
 
     mutating func checkRange(_ v: Double, _ t: Token, _ spec: KeywordSpec) {
         if let lo = spec.min, let hi = spec.max, v < lo || v > hi {
-            diags.add("value-range", .error, "\(spec.name) \(text(t)) is outside \(NumberParser.format(lo))..\(NumberParser.format(hi))",
+            diags.add(.valueRange, .error, "\(spec.name) \(text(t)) is outside \(NumberParser.format(lo))..\(NumberParser.format(hi))",
                       at: span(t))
         }
     }
@@ -252,12 +252,12 @@ public struct Lowering {
         case .failure(.unterminatedQuote(let q)):
             // An unclosed double quote is already reported by the tokenizer.
             if q == UInt8(ascii: "'") {
-                diags.add("invalid-value", .error, "the command has a ' that is never closed; keepalived refuses the line", at: span,
+                diags.add(.invalidValue, .error, "the command has a ' that is never closed; keepalived refuses the line", at: span,
                           hint: "close the single quote, or use double quotes")
             }
             return nil
         case .failure(.backslashAtEnd):
-            diags.add("invalid-value", .error, "the command ends in a backslash that escapes nothing; keepalived refuses the line", at: span,
+            diags.add(.invalidValue, .error, "the command ends in a backslash that escapes nothing; keepalived refuses the line", at: span,
                       hint: "remove the trailing '\\', or write '\\\\' for a backslash")
             return nil
         case .failure(.empty):

@@ -19,7 +19,7 @@ enum Redaction {
         var out = diags.rewritten { d in
             if let f = d.span.map({ Int($0.file) }), foreign.contains(f) {
                 guard summarized.insert(f).inserted else { return nil }
-                return Diagnostic(rule: "not-keepalived", severity: .error,
+                return Diagnostic(rule: .notKeepalived, severity: .error,
                                   message: "\(sources[f].path) does not look like a keepalived configuration: no line of it is a keyword keepalived knows (what lvsc found in it is not shown, so its contents are not repeated)",
                                   span: SourceSpan(file: UInt32(f), offset: 0, length: 0),
                                   hint: "check the path (an include or conf= that names the wrong file)")

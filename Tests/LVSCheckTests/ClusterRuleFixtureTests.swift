@@ -33,25 +33,25 @@ final class ClusterRuleFixtureTests: XCTestCase {
     func testEveryClusterRuleHasFixtures() throws {
         XCTAssertGreaterThan(Self.clusterRules.count, 15)
         for rule in Self.clusterRules {
-            let bad = Self.dir.appendingPathComponent(rule.id).appendingPathComponent("bad")
-            let good = Self.dir.appendingPathComponent(rule.id).appendingPathComponent("good")
+            let bad = Self.dir.appendingPathComponent(rule.id.rawValue).appendingPathComponent("bad")
+            let good = Self.dir.appendingPathComponent(rule.id.rawValue).appendingPathComponent("good")
             XCTAssertTrue(FileManager.default.fileExists(atPath: bad.appendingPathComponent("cluster.txt").path), "no bad cluster for \(rule.id)")
             XCTAssertTrue(FileManager.default.fileExists(atPath: good.appendingPathComponent("cluster.txt").path), "no good cluster for \(rule.id)")
-            XCTAssertTrue(try expectations(in: bad).contains { $0.rule == rule.id }, "bad cluster of \(rule.id) expects no \(rule.id) finding")
+            XCTAssertTrue(try expectations(in: bad).contains { $0.rule == rule.id.rawValue }, "bad cluster of \(rule.id) expects no \(rule.id) finding")
         }
     }
 
     func testBadClustersTriggerExactlyTheExpectedFindings() throws {
         for rule in Self.clusterRules {
-            let bad = Self.dir.appendingPathComponent(rule.id).appendingPathComponent("bad")
+            let bad = Self.dir.appendingPathComponent(rule.id.rawValue).appendingPathComponent("bad")
             let expected = try expectations(in: bad)
             let (sources, diags) = try lint(bad)
             let rules = Set(expected.map(\.rule))
             var got = Set<RuleFixtureTests.Expectation>()
-            for d in diags where rules.contains(d.rule) {
+            for d in diags where rules.contains(d.rule.rawValue) {
                 guard let span = d.span else { XCTFail("\(d.rule) without location: \(d.message)"); continue }
                 let r = sources.resolve(span)
-                got.insert(.init(file: URL(fileURLWithPath: r.path).lastPathComponent, rule: d.rule, line: r.line))
+                got.insert(.init(file: URL(fileURLWithPath: r.path).lastPathComponent, rule: d.rule.rawValue, line: r.line))
             }
             XCTAssertEqual(got, expected, "cluster rule \(rule.id): findings differ from the fixture's expect-here lines")
             for d in diags { XCTAssertNotNil(RuleCatalog.rule(d.rule), "rule id \(d.rule) is not in the catalog") }
@@ -60,7 +60,7 @@ final class ClusterRuleFixtureTests: XCTestCase {
 
     func testGoodClustersAreClean() throws {
         for rule in Self.clusterRules {
-            let (_, diags) = try lint(Self.dir.appendingPathComponent(rule.id).appendingPathComponent("good"))
+            let (_, diags) = try lint(Self.dir.appendingPathComponent(rule.id.rawValue).appendingPathComponent("good"))
             XCTAssertEqual(diags.filter { $0.severity != .note }.map { "\($0.rule): \($0.message)" }, [], "good cluster of \(rule.id) is not clean")
         }
     }
@@ -68,7 +68,7 @@ final class ClusterRuleFixtureTests: XCTestCase {
     /// Findings relating two directors carry the other director's line as a related location.
     func testDriftPointsAtBothFiles() throws {
         let (sources, diags) = try lint(Self.dir.appendingPathComponent("peer-config-drift/bad"))
-        let drift = diags.filter { $0.rule == "peer-config-drift" }
+        let drift = diags.filter { $0.rule == .peerConfigDrift }
         XCTAssertFalse(drift.isEmpty)
         for d in drift {
             XCTAssertTrue(sources.resolve(d.span!).path.hasSuffix("lvs02.conf"), d.message)

@@ -43,25 +43,25 @@ final class RuleFixtureTests: XCTestCase {
 
     func testEveryRuleHasTriggeringAndCleanFixtures() throws {
         for rule in Self.fileRules {
-            let dir = Self.rulesDir.appendingPathComponent(rule.id)
+            let dir = Self.rulesDir.appendingPathComponent(rule.id.rawValue)
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("bad.conf").path), "no bad.conf for \(rule.id)")
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("good.conf").path), "no good.conf for \(rule.id)")
             let exp = try expectations(in: dir)
-            XCTAssertTrue(exp.contains { $0.rule == rule.id }, "bad.conf of \(rule.id) expects no \(rule.id) finding")
+            XCTAssertTrue(exp.contains { $0.rule == rule.id.rawValue }, "bad.conf of \(rule.id) expects no \(rule.id) finding")
         }
     }
 
     func testBadFixturesTriggerExactlyTheExpectedFindings() throws {
         for rule in Self.fileRules {
-            let dir = Self.rulesDir.appendingPathComponent(rule.id)
+            let dir = Self.rulesDir.appendingPathComponent(rule.id.rawValue)
             let expected = try expectations(in: dir)
             let (sources, diags) = try lint(dir.appendingPathComponent("bad.conf").path)
             let rules = Set(expected.map(\.rule))
             var got = Set<Expectation>()
-            for d in diags where rules.contains(d.rule) {
+            for d in diags where rules.contains(d.rule.rawValue) {
                 guard let span = d.span else { XCTFail("\(d.rule) without location: \(d.message)"); continue }
                 let r = sources.resolve(span)
-                got.insert(Expectation(file: r.path.replacingOccurrences(of: dir.path + "/", with: ""), rule: d.rule, line: r.line))
+                got.insert(Expectation(file: r.path.replacingOccurrences(of: dir.path + "/", with: ""), rule: d.rule.rawValue, line: r.line))
             }
             XCTAssertEqual(got, expected, "rule \(rule.id): findings differ from the fixture's expect lines")
             for d in diags { XCTAssertNotNil(RuleCatalog.rule(d.rule), "rule id \(d.rule) is not in the catalog") }
@@ -70,7 +70,7 @@ final class RuleFixtureTests: XCTestCase {
 
     func testGoodFixturesAreClean() throws {
         for rule in Self.fileRules {
-            let path = Self.rulesDir.appendingPathComponent(rule.id).appendingPathComponent("good.conf").path
+            let path = Self.rulesDir.appendingPathComponent(rule.id.rawValue).appendingPathComponent("good.conf").path
             let (_, diags) = try lint(path)
             let findings = diags.filter { $0.severity != .note || $0.rule == rule.id }
             XCTAssertEqual(findings.map { "\($0.rule): \($0.message)" }, [], "good.conf of \(rule.id) is not clean")
@@ -98,11 +98,19 @@ final class RuleFixtureTests: XCTestCase {
         }
     }
 
+    /// Every rule of the catalog has its typed id, and every typed id a rule.
+    func testRuleIDsAreTheCatalog() {
+        XCTAssertEqual(RuleCatalog.all.map(\.id), RuleID.all)
+        XCTAssertEqual(Set(RuleID.all.map(\.rawValue)).count, RuleID.all.count)
+        XCTAssertEqual(RuleID(named: "vip-clash"), .vipClash)
+        XCTAssertNil(RuleID(named: "vip_clash"))
+    }
+
     func testExplainHasEveryRule() {
         for rule in RuleCatalog.all {
-            let out = ExplainCommand.run(rule.id)
+            let out = ExplainCommand.run(rule.id.rawValue)
             XCTAssertEqual(out.exitCode, .clean)
-            XCTAssertTrue(out.stdout.string.hasPrefix(rule.id), rule.id)
+            XCTAssertTrue(out.stdout.string.hasPrefix(rule.id.rawValue), rule.id.rawValue)
             XCTAssertGreaterThan(rule.explanation.count, 80, "explanation of \(rule.id) is too thin")
         }
         XCTAssertEqual(ExplainCommand.run("no-such-rule").exitCode, .usage)

@@ -45,7 +45,7 @@ final class InventoryTests: XCTestCase {
             d 00:00:00:00:00:04 X L s 192.0.2.444 -
             e 00:00:00:00:00:05 X L s 2001:db8::5 conf=e.conf,cnof=x,net=2001:db8::/129,iface,id=e,id=f
             """)
-        XCTAssertEqual(inv.diagnostics.items.map(\.rule), [
+        XCTAssertEqual(inv.diagnostics.items.map(\.rule.rawValue), [
             "inventory-syntax", "inventory-syntax", "inventory-bad-mac", "inventory-bad-address",
             "inventory-unknown-key", "inventory-bad-address", "inventory-syntax", "inventory-syntax",
         ])
