@@ -37,7 +37,10 @@ let package = Package(
         // Outputs: ipvsadm scripts, rc.final blocks, keepalived.conf, the desired kernel state.
         .target(name: "LVSEmit", dependencies: ["LVSModel", "LVSKernel"]),
         // The commands behind the CLI, as a library so tests can drive them in-process.
-        .target(name: "LVSCommands", dependencies: ["LVSCheck", "LVSEmit", "LVSKernel", "LVSNetlink"]),
+        .target(name: "LVSCommands", dependencies: [
+            "LVSCheck", "LVSEmit", "LVSKernel", "LVSNetlink",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "lvsc", dependencies: [
             "LVSCommands",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,61 +1,44 @@
+import ArgumentParser
 import LVSKernel
 import LVSNetlink
 #if canImport(Glibc)
 import Glibc
 #endif
 
-extension CommandOutput {
-    /// A kernel failure: its sentence, and its exit status (decided by `KernelError.exitCode`).
-    mutating func fail(_ e: KernelError) {
-        stderr += "lvsc: \(e)\n"
-        exitCode = e.exitCode == 4 ? .stateChanged : .system
-    }
-}
+/// `lvsc apply`
+public struct Apply: OutputCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Plan against the kernel's live state and apply it through netlink.",
+        discussion: "Never flushes, never deletes a service the configuration still has; a second apply makes no netlink writes.")
 
-/// `lvsc state`
-public enum StateCommand {
-    public enum Format: String, CaseIterable { case ipvsadm, json }
+    @OptionGroup public var cluster: ClusterOptions
 
-    public static func run(format: Format) -> CommandOutput {
-        var out = CommandOutput()
-        do throws(KernelError) {
-            let kernel = try NetlinkKernel()
-            let table = try kernel.table()
-            switch format {
-            case .ipvsadm: out.stdout += IPVSText.save(table)
-            case .json:
-                // What the kernel reports, without labels: the state file keys addresses as the
-                // kernel does.
-                let addresses = try kernel.addresses().map { HostAddress(prefix: $0.prefix, interface: $0.interface) }
-                var sysctls: [String: String] = [:]
-                for n in ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"] { if let v = kernel.sysctl(n) { sysctls[n] = v } }
-                let daemons = try kernel.syncDaemons().map { $0.normalized(like: []) }
-                out.stdout += StateJSON.render(DirectorState(table: table, addresses: addresses, sysctls: sysctls, syncDaemons: daemons))
-            }
-        } catch {
-            out.fail(error)
-        }
-        return out
-    }
+    @Flag(name: .customLong("dry-run"), help: "Print the plan and change nothing")
+    public var dryRun = false
+
+    @Option(help: "Requests sent before their acknowledgements are read")
+    public var window: Int = 256
+
+    @Flag(help: "Print how long each phase took")
+    public var timings = false
+
+    @Option(help: ArgumentHelp("Remember what was applied in FILE; the next apply reads only the services the configuration changes (plus a spot check of three others), not the whole table", valueName: "FILE"),
+            completion: .file())
+    public var cache: String?
+
+    @Flag(name: .customLong("take-over"), help: "Apply even though keepalived (not -P) or ldirectord manages this director's IPVS table")
+    public var takeOver = false
+
+    public init() {}
+
+    public func execute() -> CommandOutput { ApplyCommand.run(self) }
 }
 
 /// `lvsc apply`
 public enum ApplyCommand {
-    public struct Options {
-        public var dryRun = false
-        public var window = 256
-        public var timings = false
-        /// `--cache FILE`: plan against what the last apply left, reading only the services
-        /// that change (nil: read the whole table every time).
-        public var cache: String?
-        /// `--take-over`: apply even though keepalived (or ldirectord) manages the table.
-        public var takeOver = false
-
-        public init() {}
-    }
-
-    public static func run(_ src: ClusterSource, _ o: Options) -> CommandOutput {
+    static func run(_ o: Apply) -> CommandOutput {
         var out = CommandOutput()
+        let src = o.cluster
         let t0 = PlanCommand.now()
         guard let loaded = ClusterGate.load(src, needDirector: true, out: &out), let d = loaded.director else { return out }
         var notes: [EmitNote] = []
@@ -91,7 +74,7 @@ public enum ApplyCommand {
         }
         if cacheFile != nil { marks.append(("lock cache", PlanCommand.now())) }
         let kernel: NetlinkKernel
-        do throws(KernelError) { kernel = try NetlinkKernel(window: o.window) } catch {
+        do throws(KernelError) { kernel = try NetlinkKernel(window: max(1, o.window)) } catch {
             out.fail(error)
             return timed(out)
         }
