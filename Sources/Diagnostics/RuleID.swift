@@ -65,6 +65,11 @@ public struct RuleID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static let natGateway = RuleID("nat-gateway")
     public static let routerIdDuplicate = RuleID("router-id-duplicate")
     public static let unicastPeerMismatch = RuleID("unicast-peer-mismatch")
+    public static let checkerOnly = RuleID("checker-only")
+    public static let ipvsadmFormat = RuleID("ipvsadm-format")
+    public static let emptyVirtualServer = RuleID("empty-virtual-server")
+    public static let generatedFile = RuleID("generated-file")
+    public static let emitOption = RuleID("emit-option")
 
     /// Every id, in the catalog's order.
     public static let all: [RuleID] = [
@@ -117,5 +122,10 @@ public struct RuleID: Hashable, Sendable, Comparable, CustomStringConvertible {
         .natGateway,
         .routerIdDuplicate,
         .unicastPeerMismatch,
+        .checkerOnly,
+        .ipvsadmFormat,
+        .emptyVirtualServer,
+        .generatedFile,
+        .emitOption,
     ]
 }

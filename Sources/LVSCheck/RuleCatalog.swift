@@ -3,8 +3,9 @@ import LVSModel
 /// A lint rule: a stable id, its usual severity, a one-line summary and an explanation.
 public struct Rule: Sendable {
     /// What a rule looks at: one keepalived.conf, the cluster (inventory and every director's
-    /// file), or both (one-file findings extended across the cluster).
-    public enum Scope: String, Sendable { case file, cluster, both }
+    /// file), or both (one-file findings extended across the cluster); `emit` rules are what the
+    /// emitters and `plan`/`apply` say about what they generate.
+    public enum Scope: String, Sendable { case file, cluster, both, emit }
 
     public let id: RuleID
     public let severity: Severity
@@ -372,6 +373,43 @@ public enum RuleCatalog {
              peer's list has its adverts dropped, so both become MASTER; a director listing its
              own address talks to itself; a peer that is no director is a stale address.
              """, scope: .cluster),
+        Rule(id: .checkerOnly, severity: .note, summary: "What keepalived's checker does that the generated IPVS table cannot say",
+             explanation: """
+             The IPVS table lvsc generates is the one keepalived loads at start, with every real
+             server up. Health checks (TCP_CHECK, HTTP_GET, MISC_CHECK, …), quorum, hysteresis and
+             the sorry_server are decisions keepalived's checker process makes afterwards, by
+             adding and removing real servers. A director that loads the table without running the
+             checker keeps sending to dead real servers; the note says which services depend on it.
+             """, scope: .emit),
+        Rule(id: .ipvsadmFormat, severity: .warning, summary: "A value ipvsadm's own formats cannot carry",
+             explanation: """
+             ipvsadm-save prints a fwmark above 2^31 as a negative number that ipvsadm-restore then
+             rejects, has no field for upper and lower connection thresholds, and ipvsadm -w
+             takes weights up to 65535 only (keepalived sets larger ones through netlink). The
+             generated script would fail or silently lose the value at that line; --style
+             commands or lvsc apply carry it.
+             """, scope: .emit),
+        Rule(id: .emptyVirtualServer, severity: .note, summary: "A virtual_server without real servers, which keepalived does not load",
+             explanation: """
+             keepalived creates an IPVS service only for a virtual_server with at least one
+             real_server (or a sorry_server in use). A virtual_server block without any is kept in
+             the file but gives no service; lvsc's table leaves it out the same way.
+             """, scope: .emit),
+        Rule(id: .generatedFile, severity: .note, summary: "What a generated keepalived.conf still needs from the operator",
+             explanation: """
+             emit keepalived writes each director's file from its VRRP group's MASTER. What it
+             cannot rewrite is said: a value inside an included file (the include is copied, not
+             changed), text that still names the MASTER (a comment, notification_email_from),
+             include patterns whose files must be copied to the director too, and a file it
+             could not reformat without changing what keepalived reads.
+             """, scope: .emit),
+        Rule(id: .emitOption, severity: .warning, summary: "An emitter option whose output will not work on today's hosts",
+             explanation: """
+             --runtime lvsc writes a block that starts 'lvsc run', which this version does not have
+             yet; --legacy-hidden writes the 2.4/2.6-era 'hidden' sysctls that mainline kernels
+             ignore, so the real servers answer ARP for the VIP. Both are allowed (a seed layout
+             may need them) and both are said.
+             """, scope: .emit),
     ]
 
     public static func rule(_ id: RuleID) -> Rule? { all.first { $0.id == id } }

@@ -123,16 +123,16 @@ enum ClusterGate {
         return out
     }
 
-    static func renderNotes(_ notes: [EmitNote], _ sources: SourceManager, severity: String = "note") -> String {
+    static func renderNotes(_ notes: [EmitNote], _ sources: SourceManager) -> String {
         var out = ""
         var seen = Set<EmitNote>()
         // A note about a group's real server holds for every service the group expands to: once.
         for n in notes where seen.insert(n).inserted {
             if let s = n.span {
                 let r = sources.resolve(s)
-                out += "\(r.path):\(r.line):\(r.column): \(severity): \(n.message)\n"
+                out += "\(r.path):\(r.line):\(r.column): \(n.severity.name): \(n.message) [\(n.rule)]\n"
             } else {
-                out += "lvsc: \(severity): \(n.message)\n"
+                out += "lvsc: \(n.severity.name): \(n.message) [\(n.rule)]\n"
             }
         }
         return out

@@ -3,12 +3,21 @@ import LVSModel
 
 /// Something of the configuration that an output cannot carry; reported, never dropped silently.
 public struct EmitNote: Sendable, Hashable {
+    public var rule: RuleID
+    public var severity: Severity
     public var message: String
     public var span: SourceSpan?
 
-    public init(_ message: String, at span: SourceSpan?) {
+    public init(_ message: String, at span: SourceSpan?, rule: RuleID, severity: Severity = .note) {
+        self.rule = rule
+        self.severity = severity
         self.message = message
         self.span = span
+    }
+
+    /// The note as a finding, for `--format json` and a daemon's log: the same id and text.
+    public var diagnostic: Diagnostic {
+        Diagnostic(rule: rule, severity: severity, message: message, span: span)
     }
 }
 
@@ -33,16 +42,16 @@ public struct IPVSCompiler {
         let groups = Dictionary(config.virtualServerGroups.map { ($0.name.value, $0) }, uniquingKeysWith: { a, _ in a })
         for vs in config.virtualServers {
             if vs.realServers.isEmpty {
-                notes.append(EmitNote("virtual_server without real servers: keepalived ignores it, so no IPVS service", at: vs.key.span))
+                notes.append(EmitNote("virtual_server without real servers: keepalived ignores it, so no IPVS service", at: vs.key.span, rule: .emptyVirtualServer))
                 continue
             }
             let forcedPersistence = vs.portZeroMadePersistent(groups: groups)
             if forcedPersistence {
-                notes.append(EmitNote("a port-0 service without persistence_timeout: keepalived makes it persistent for 360 s (and reports a config error), so the table has -p 360", at: vs.key.span))
+                notes.append(EmitNote("a port-0 service without persistence_timeout: keepalived makes it persistent for 360 s (and reports a config error), so the table has -p 360", at: vs.key.span, rule: .portZeroPersistence))
             }
             for key in serviceKeys(vs, groups) {
                 guard seen.insert(key).inserted else {
-                    notes.append(EmitNote("service \(IPVSText.service(key)) is defined twice; the first definition is used", at: vs.key.span))
+                    notes.append(EmitNote("service \(IPVSText.service(key)) is defined twice; the first definition is used", at: vs.key.span, rule: .duplicateVirtualServer))
                     continue
                 }
                 var s = service(vs, key)
@@ -53,7 +62,7 @@ public struct IPVSCompiler {
         }
         if let at = firstCheckedService {
             let list = checkerCounts.keys.sorted().map { "\(checkerCounts[$0]!) \($0)" }.joined(separator: ", ")
-            notes.append(EmitNote("health checks (\(list) in \(checkedServices) virtual server\(checkedServices == 1 ? "" : "s")) run in keepalived's checker, not in the IPVS table: the table lists every real server as up", at: at))
+            notes.append(EmitNote("health checks (\(list) in \(checkedServices) virtual server\(checkedServices == 1 ? "" : "s")) run in keepalived's checker, not in the IPVS table: the table lists every real server as up", at: at, rule: .checkerOnly))
         }
         return table
     }
@@ -75,7 +84,7 @@ public struct IPVSCompiler {
             return [.fwmark(m, vs.realServers.first?.address.value.family ?? .inet)]
         case .group(let name):
             guard let g = groups[name] else {
-                notes.append(EmitNote("virtual_server_group \(name) is not defined: no services", at: vs.key.span))
+                notes.append(EmitNote("virtual_server_group \(name) is not defined: no services", at: vs.key.span, rule: .undefinedReference))
                 return []
             }
             var keys: [IPVSServiceKey] = []
@@ -86,7 +95,7 @@ public struct IPVSCompiler {
                 case .range(let first, let last, let port):
                     let addresses = Self.expand(first, last)
                     if addresses.isEmpty {
-                        notes.append(EmitNote("range \(first)-\(last) is empty or larger than \(Self.rangeLimit) addresses: skipped", at: e.span))
+                        notes.append(EmitNote("range \(first)-\(last) is empty or larger than \(Self.rangeLimit) addresses: skipped", at: e.span, rule: .valueRange))
                     }
                     for a in addresses { keys.append(.address(ipvsProtocol(vs), a, port: port ?? 0)) }
                 }
@@ -150,14 +159,14 @@ public struct IPVSCompiler {
 
     /// keepalived features that live in its checker process, not in the IPVS table.
     mutating func reportUnexpressed(_ vs: VirtualServer) {
-        if let q = vs.quorum { notes.append(EmitNote("quorum \(q.value) is enforced by keepalived's checker, not by IPVS", at: q.span)) }
-        if let h = vs.hysteresis { notes.append(EmitNote("hysteresis \(h.value) is enforced by keepalived's checker, not by IPVS", at: h.span)) }
-        if let s = vs.sorryServer { notes.append(EmitNote("sorry_server \(s.value) is added only when every real server is down", at: s.span)) }
+        if let q = vs.quorum { notes.append(EmitNote("quorum \(q.value) is enforced by keepalived's checker, not by IPVS", at: q.span, rule: .checkerOnly)) }
+        if let h = vs.hysteresis { notes.append(EmitNote("hysteresis \(h.value) is enforced by keepalived's checker, not by IPVS", at: h.span, rule: .checkerOnly)) }
+        if let s = vs.sorryServer { notes.append(EmitNote("sorry_server \(s.value) is added only when every real server is down", at: s.span, rule: .checkerOnly)) }
         var checked = false
         for rs in vs.realServers {
             for c in rs.checkers { checkerCounts[c.keyword, default: 0] += 1; checked = true }
             if let w = rs.weight, w.value > 65_535 {
-                notes.append(EmitNote("weight \(w.value) of real server \(rs.address.value) is above ipvsadm's -w limit 65535: ipvsadm-restore rejects the line (keepalived sets it through netlink)", at: w.span))
+                notes.append(EmitNote("weight \(w.value) of real server \(rs.address.value) is above ipvsadm's -w limit 65535: ipvsadm-restore rejects the line (keepalived sets it through netlink)", at: w.span, rule: .ipvsadmFormat, severity: .warning))
             }
         }
         if checked {

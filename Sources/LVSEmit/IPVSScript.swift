@@ -16,10 +16,10 @@ public enum IPVSScript {
         var out: [EmitNote] = []
         for s in table.services {
             if case .fwmark(let m, _) = s.key, m >= 0x8000_0000 {
-                out.append(EmitNote("fwmark \(m) is saved as \(Int32(bitPattern: m)), as ipvsadm-save prints it, and ipvsadm-restore rejects that (ipvsadm 1.31): use --style commands or lvsc apply", at: s.origin))
+                out.append(EmitNote("fwmark \(m) is saved as \(Int32(bitPattern: m)), as ipvsadm-save prints it, and ipvsadm-restore rejects that (ipvsadm 1.31): use --style commands or lvsc apply", at: s.origin, rule: .ipvsadmFormat, severity: .warning))
             }
             for d in s.destinations where d.upperThreshold != 0 || d.lowerThreshold != 0 {
-                out.append(EmitNote("uthreshold/lthreshold of \(IPVSText.endpoint(d.address, d.port)) are not in ipvsadm-save's format: use --style commands (-x/-y) or lvsc apply", at: d.origin))
+                out.append(EmitNote("uthreshold/lthreshold of \(IPVSText.endpoint(d.address, d.port)) are not in ipvsadm-save's format: use --style commands (-x/-y) or lvsc apply", at: d.origin, rule: .ipvsadmFormat, severity: .warning))
             }
         }
         return out

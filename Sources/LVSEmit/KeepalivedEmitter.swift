@@ -51,7 +51,7 @@ public struct KeepalivedEmitter {
         let template = mainBytes(rc)
         func replace(_ span: SourceSpan, _ bytes: [UInt8]) {
             guard span.file == mainFile else {
-                notes.append(EmitNote("this value is in an included file; lvsc leaves it as the MASTER has it", at: span))
+                notes.append(EmitNote("this value is in an included file; lvsc leaves it as the MASTER has it", at: span, rule: .generatedFile))
                 return
             }
             edits.append(Edit(offset: Int(span.offset), length: Int(span.length), bytes: bytes))
@@ -152,7 +152,7 @@ public struct KeepalivedEmitter {
         }
         guard !found.isEmpty else { return }
         let shown = found.prefix(8).map(String.init).joined(separator: ", ") + (found.count > 8 ? ", …" : "")
-        notes.append(EmitNote("\(d.name)'s generated file still names \(master.name) (the MASTER it was generated from) on line\(found.count == 1 ? "" : "s") \(shown): check that each is meant for \(d.name) too", at: nil))
+        notes.append(EmitNote("\(d.name)'s generated file still names \(master.name) (the MASTER it was generated from) on line\(found.count == 1 ? "" : "s") \(shown): check that each is meant for \(d.name) too", at: nil, rule: .generatedFile))
     }
 
     /// A generated file that includes others: those files must reach the director as well.
@@ -161,7 +161,7 @@ public struct KeepalivedEmitter {
             let words = line.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
             guard let first = words.first, ["include", "includer", "includem", "includew", "includeb", "includea"].contains(String(decoding: first, as: UTF8.self)) else { continue }
             let pattern = words.dropFirst().map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
-            notes.append(EmitNote("\(d.name)'s generated file includes \(pattern): copy the included files to \(d.name) as well", at: nil))
+            notes.append(EmitNote("\(d.name)'s generated file includes \(pattern): copy the included files to \(d.name) as well", at: nil, rule: .generatedFile))
         }
     }
 
@@ -171,7 +171,7 @@ public struct KeepalivedEmitter {
         switch KeepalivedFormatter.formatPreservingModel(bytes, path: path, maxGeneratedLines: maxGeneratedLines) {
         case .success(let f): return f
         case .failure(let refusal):
-            notes.append(EmitNote("not reformatted: \(refusal.message)", at: nil))
+            notes.append(EmitNote("not reformatted: \(refusal.message)", at: nil, rule: .generatedFile))
             return bytes
         }
     }

@@ -121,7 +121,7 @@ public struct RCFinal {
         let shared = cluster.directors.filter { $0.configPath == d.configPath }.count > 1
         switch options.runtime {
         case .lvsc:
-            warnings.append(EmitNote("--runtime lvsc for \(host.name.value): this lvsc has no 'run' command yet, so the block's last line fails until one that has it is installed; --runtime keepalived starts keepalived instead", at: host.name.span))
+            warnings.append(EmitNote("--runtime lvsc for \(host.name.value): this lvsc has no 'run' command yet, so the block's last line fails until one that has it is installed; --runtime keepalived starts keepalived instead", at: host.name.span, rule: .emitOption, severity: .warning))
             out.append("lvsc run -f \(Shell.word(options.configPath)) --config-id \(Shell.word(host.configID))")
         case .keepalived:
             out.append("/usr/sbin/keepalived -f \(Shell.word(options.configPath))" + (shared || host.parameter(.id) != nil ? " -i \(Shell.word(host.configID))" : ""))
@@ -146,7 +146,7 @@ public struct RCFinal {
         }
         for s in table.services {
             for dest in s.destinations where dest.weight > 65_535 {
-                warnings.append(EmitNote("weight \(dest.weight) of \(IPVSText.endpoint(dest.address, dest.port)) is above ipvsadm's -w limit 65535: that line of \(host.name.value)'s block fails; lvsc apply sets it through netlink", at: dest.origin))
+                warnings.append(EmitNote("weight \(dest.weight) of \(IPVSText.endpoint(dest.address, dest.port)) is above ipvsadm's -w limit 65535: that line of \(host.name.value)'s block fails; lvsc apply sets it through netlink", at: dest.origin, rule: .ipvsadmFormat, severity: .warning))
             }
         }
         var out = forwarding(table)
@@ -203,7 +203,7 @@ public struct RCFinal {
         // stops at its first error under `sh -e`, and rc.final runs at every boot.
         if !loVIPs.isEmpty || !tunVIPs.isEmpty {
             if options.legacyHidden {
-                warnings.append(EmitNote("--legacy-hidden for \(host.name.value): the 'hidden' sysctls need the out-of-tree 2.4/2.6 hidden patch; mainline kernels ignore them and the real server answers ARP for the VIP", at: host.name.span))
+                warnings.append(EmitNote("--legacy-hidden for \(host.name.value): the 'hidden' sysctls need the out-of-tree 2.4/2.6 hidden patch; mainline kernels ignore them and the real server answers ARP for the VIP", at: host.name.span, rule: .emitOption, severity: .warning))
                 out.append("# legacy: needs a kernel with the 'hidden' patch (seed, 2004); mainline kernels need arp_ignore/arp_announce instead")
                 out.append("sysctl -w net.ipv4.conf.lo.hidden=1")
                 out.append("sysctl -w net.ipv4.conf.all.hidden=1")
@@ -244,11 +244,11 @@ public struct RCFinal {
                 out.append("# NAT for \(served): replies go back through the director, which rewrites them; \(g.instance.map { "\(g.address) is the floating VIP of vrrp_instance \(Shell.comment($0))" } ?? "\(g.address) is the director's address")")
                 out.append("ip route replace default via \(g.address)")
                 if gateways.count > 1 {
-                    warnings.append(EmitNote("\(host.name.value) is a NAT real server of directors with different gateways (\(gateways.map { "\($0.address)" }.joined(separator: ", "))); its block uses \(g.address)", at: host.name.span))
+                    warnings.append(EmitNote("\(host.name.value) is a NAT real server of directors with different gateways (\(gateways.map { "\($0.address)" }.joined(separator: ", "))); its block uses \(g.address)", at: host.name.span, rule: .natGateway, severity: .warning))
                 }
             } else {
                 out.append("# NAT for \(served): no gateway VIP of the director is on this host's LAN (lint: nat-gateway); set this host's default route to the director yourself")
-                warnings.append(EmitNote("NAT real server \(host.name.value) gets no default route: no gateway VIP is on its LAN (see lvsc explain nat-gateway)", at: host.name.span))
+                warnings.append(EmitNote("NAT real server \(host.name.value) gets no default route: no gateway VIP is on its LAN (see lvsc explain nat-gateway)", at: host.name.span, rule: .natGateway, severity: .warning))
             }
         }
         return out

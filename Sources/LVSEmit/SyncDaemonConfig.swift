@@ -11,7 +11,7 @@ extension SyncDaemon {
         var instance: VRRPInstance?
         if let name = s.instance {
             instance = config.instances.first { $0.name.value == name }
-            if instance == nil { notes.append(EmitNote("lvs_sync_daemon names no vrrp_instance '\(name)'; the daemon runs as master", at: setting.span)) }
+            if instance == nil { notes.append(EmitNote("lvs_sync_daemon names no vrrp_instance '\(name)'; the daemon runs as master", at: setting.span, rule: .undefinedReference)) }
         }
         var d = SyncDaemon(role: instance.map { $0.effectiveState == .master ? .master : .backup } ?? .master,
                            interface: s.interface, syncID: s.syncID ?? instance?.virtualRouterID?.value ?? 0)
@@ -20,7 +20,7 @@ extension SyncDaemon {
         d.port = s.port
         d.ttl = s.ttl
         d.group = s.group
-        for word in s.unknown { notes.append(EmitNote("lvs_sync_daemon: unknown option '\(word)'", at: setting.span)) }
+        for word in s.unknown { notes.append(EmitNote("lvs_sync_daemon: unknown option '\(word)'", at: setting.span, rule: .invalidValue)) }
         return d
     }
 }

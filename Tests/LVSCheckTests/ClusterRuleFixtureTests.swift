@@ -10,7 +10,7 @@ import LVSCommands
 final class ClusterRuleFixtureTests: XCTestCase {
     static let root = RuleFixtureTests.root
     static let dir = root.appendingPathComponent("Fixtures/cluster-rules")
-    static let clusterRules = RuleCatalog.all.filter { $0.scope != .file }
+    static let clusterRules = RuleCatalog.all.filter { $0.scope == .cluster || $0.scope == .both }
 
     func lint(_ folder: URL) throws -> (SourceManager, [Diagnostic]) {
         let sources = SourceManager()

@@ -39,7 +39,7 @@ final class RuleFixtureTests: XCTestCase {
         return out
     }
 
-    static let fileRules = RuleCatalog.all.filter { $0.scope != .cluster }
+    static let fileRules = RuleCatalog.all.filter { $0.scope == .file || $0.scope == .both }
 
     func testEveryRuleHasTriggeringAndCleanFixtures() throws {
         for rule in Self.fileRules {

@@ -121,7 +121,7 @@ public enum EmitRCFinalCommand {
                 out.stdout += block
             }
         }
-        out.stderr += ClusterGate.renderNotes(rc.warnings, loaded.sources, severity: "warning")
+        out.stderr += ClusterGate.renderNotes(rc.warnings, loaded.sources)
         return out
     }
 

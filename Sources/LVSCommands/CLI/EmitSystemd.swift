@@ -75,7 +75,7 @@ public enum EmitSystemdCommand {
             }
         }
         if all { out.stderr += EmitRCFinalCommand.skipped(rc, loaded.cluster) }
-        out.stderr += ClusterGate.renderNotes(rc.warnings, loaded.sources, severity: "warning")
+        out.stderr += ClusterGate.renderNotes(rc.warnings, loaded.sources)
         return out
     }
 }
