@@ -142,7 +142,7 @@ final class PreprocessorTests: XCTestCase {
         let third = r.tree.nodes[Int(r.tree.nodes[Int(r.tree.nodes[Int(r.tree.nodes[Int(r.tree.roots[0])].firstChild)].nextSibling)].nextSibling)]
         XCTAssertEqual(where_(s, r.tree.span(r.tree.keyword(third))).prefix(11), "main.conf:2")
         let (_, bad) = try parse("~SEQ(N, 1, 0, 5) x $N\n")
-        XCTAssertEqual(bad.diagnostics.items.first?.rule, "syntax")
+        XCTAssertEqual(bad.diagnostics.items.first?.rule, .syntax)
     }
 
     func testIncludeGlobRelativeToIncludingFileAndCycles() throws {
