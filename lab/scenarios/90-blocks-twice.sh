@@ -9,6 +9,9 @@
 # busybox sh would run its own ip applet (which has no `addr replace`, nor netns) by name.
 IP=/lab/bin/ip
 state() {   # what a block leaves behind, in namespace $1 (the sysctls its lines set)
+    # An IPv6 address is tentative until duplicate address detection ends (a second or more under
+    # TCG), and its local route appears only then: wait for it, or the runs differ by timing.
+    i=0; while [ $i -lt 100 ] && $IP -n "$1" -o addr show | grep -q tentative; do sleep 0.1; i=$((i+1)); done
     $IP netns exec "$1" bash --posix -c '
         ip -o addr show | sed -e "s/ valid_lft.*//" -e "s/ tentative//" | sort
         ip route show table all | sort
