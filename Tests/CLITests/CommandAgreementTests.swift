@@ -61,8 +61,11 @@ final class CommandAgreementTests: XCTestCase {
             ip -n \(ns) link set v1 up; ip -n \(ns) link set v2 up
             ip -n \(ns) addr add 192.0.2.1/24 dev v1
             ip netns exec \(ns) timeout 4 /usr/sbin/keepalived --dont-fork --log-console --dump-conf --vrrp \
-                --use-file \(path) --pid \(work.path)/k.pid --vrrp_pid \(work.path)/v.pid 2>&1 || true
+                --use-file \(path) --pid \(work.path)/k.pid --vrrp_pid \(work.path)/v.pid 2>&1 && status=0 || status=$?
+            # keepalived runs until `timeout` ends it (124); anything else is keepalived failing.
+            [ "$status" -eq 124 ] || { echo "keepalived exited $status"; exit 1; }
             """, in: work, timeout: 60)
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
         var keepalived: [String: [String]] = [:]
         var current: String?
         for line in run.stdout.split(separator: "\n") {

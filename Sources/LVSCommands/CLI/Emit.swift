@@ -16,3 +16,21 @@ func validateConfigPath(_ path: String) throws {
         throw ValidationError("--config-path must be an absolute path without control characters")
     }
 }
+
+/// `--all --out DIR`: every director, one file each, into a folder (the two go together).
+public struct EveryDirectorOptions: ParsableArguments {
+    @Flag(help: "Every director, one file each (needs --out)")
+    public var all = false
+
+    @Option(help: ArgumentHelp("Folder for --all", valueName: "dir"), completion: .directory)
+    public var out: String?
+
+    public init() {}
+
+    public func validate() throws {
+        if all != (out != nil) { throw ValidationError("--all and --out go together") }
+    }
+
+    /// The folder to write into, when every director is asked for.
+    public var folder: String? { all ? out : nil }
+}

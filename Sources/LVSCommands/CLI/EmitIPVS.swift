@@ -16,19 +16,11 @@ public struct EmitIPVS: OutputCommand {
     @Option(help: "restore: exactly ipvsadm-save -n of the loaded table; commands: a re-runnable sh script")
     public var style: IPVSScript.Style = .restore
 
-    @Flag(help: "Every director, one file each (needs --out)")
-    public var all = false
-
-    @Option(help: ArgumentHelp("Folder for --all", valueName: "dir"), completion: .directory)
-    public var out: String?
+    @OptionGroup public var every: EveryDirectorOptions
 
     public init() {}
 
-    public func validate() throws {
-        if all != (out != nil) { throw ValidationError("--all and --out go together") }
-    }
-
-    public func execute() -> CommandOutput { EmitIPVSCommand.run(cluster, style: style, allInto: all ? out : nil) }
+    public func execute() -> CommandOutput { EmitIPVSCommand.run(cluster, style: style, allInto: every.folder) }
 }
 
 /// `lvsc emit ipvsadm`

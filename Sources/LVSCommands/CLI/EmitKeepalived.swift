@@ -11,19 +11,11 @@ public struct EmitKeepalived: OutputCommand {
 
     @OptionGroup public var cluster: ClusterOptions
 
-    @Flag(help: "Every director, one file each (needs --out)")
-    public var all = false
-
-    @Option(help: ArgumentHelp("Folder for --all", valueName: "dir"), completion: .directory)
-    public var out: String?
+    @OptionGroup public var every: EveryDirectorOptions
 
     public init() {}
 
-    public func validate() throws {
-        if all != (out != nil) { throw ValidationError("--all and --out go together") }
-    }
-
-    public func execute() -> CommandOutput { EmitKeepalivedCommand.run(cluster, allInto: all ? out : nil) }
+    public func execute() -> CommandOutput { EmitKeepalivedCommand.run(cluster, allInto: every.folder) }
 }
 
 /// `lvsc emit keepalived`
