@@ -24,6 +24,19 @@ public struct RelatedLocation: Hashable, Sendable {
     }
 }
 
+/// A finding silenced by a `# lvsc-ignore RULE reason` comment: kept for SARIF and JSON
+/// (code-scanning tools show it as suppressed), left out of text output and of the exit code.
+public struct Suppression: Hashable, Sendable {
+    /// The comment that silenced it.
+    public var span: SourceSpan
+    public var reason: String?
+
+    public init(span: SourceSpan, reason: String?) {
+        self.span = span
+        self.reason = reason
+    }
+}
+
 /// One finding: a rule id, a severity, a sentence, where, and optionally how to fix it.
 public struct Diagnostic: Hashable, Sendable {
     public var rule: RuleID
@@ -34,6 +47,10 @@ public struct Diagnostic: Hashable, Sendable {
     public var related: [RelatedLocation]
     /// The config ids (`@id` variants) under which this was found; empty when it holds for all.
     public var variants: [String]
+    public var suppression: Suppression?
+
+    /// Counts for the exit code and shows in text output.
+    public var isActive: Bool { suppression == nil }
 
     public init(rule: RuleID, severity: Severity, message: String, span: SourceSpan?,
                 hint: String? = nil, related: [RelatedLocation] = [], variants: [String] = []) {

@@ -16,6 +16,12 @@ public struct JSONDiagnostics {
         fields += [("severity", .string(d.severity.name)), ("rule", .string(d.rule.rawValue)),
                    ("message", .string(d.message)), ("hint", .string(d.hint))]
         fields.append(("variants", .array(d.variants.map { .string($0) })))
+        if let s = d.suppression {
+            let r = sources.resolve(s.span)
+            fields.append(("suppressed", .object([("reason", .string(s.reason)), ("file", .string(r.path)), ("line", .int(r.line))])))
+        } else {
+            fields.append(("suppressed", .null))
+        }
         fields.append(("related", .array(d.related.map { rel in
             let r = sources.resolve(rel.span)
             return .object([("file", .string(r.path)), ("line", .int(r.line)), ("column", .int(r.column)),
@@ -65,6 +71,13 @@ public struct SARIFRenderer {
             fields.append(("level", .string(level(d.severity))))
             fields.append(("message", .object([("text", .string(text))])))
             fields.append(("locations", .array(d.span.map { [location($0)] } ?? [])))
+            if let s = d.suppression {
+                // SARIF §3.35: an in-source suppression with its justification.
+                var sup: [(String, JSON)] = [("kind", .string("inSource")), ("status", .string("accepted"))]
+                if let reason = s.reason { sup.append(("justification", .string(reason))) }
+                sup.append(("location", location(s.span)))
+                fields.append(("suppressions", .array([.object(sup)])))
+            }
             if !d.related.isEmpty {
                 fields.append(("relatedLocations", .array(d.related.enumerated().map { i, rel in
                     var obj = location(rel.span, message: rel.message)

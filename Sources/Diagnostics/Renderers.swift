@@ -19,10 +19,11 @@ public struct DiagnosticRenderer {
 
     public func render(_ diagnostics: [Diagnostic], format: DiagnosticFormat) -> String {
         switch format {
-        case .text: return TextRenderer(sources: sources, color: color).render(diagnostics)
+        // Suppressed findings are for code-scanning tools (SARIF, JSON), not for people.
+        case .text: return TextRenderer(sources: sources, color: color).render(diagnostics.filter(\.isActive))
         case .json: return JSONDiagnostics(sources: sources).render(diagnostics)
         case .sarif: return SARIFRenderer(sources: sources, rules: rules, toolVersion: toolVersion).render(diagnostics)
-        case .github: return GitHubRenderer(sources: sources).render(diagnostics)
+        case .github: return GitHubRenderer(sources: sources).render(diagnostics.filter(\.isActive))
         }
     }
 }

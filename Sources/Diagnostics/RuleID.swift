@@ -29,6 +29,12 @@ public struct RuleID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static let authPassLength = RuleID("auth-pass-length")
     public static let authCleartext = RuleID("auth-cleartext")
     public static let duplicateVrid = RuleID("duplicate-vrid")
+    public static let duplicateVrrpName = RuleID("duplicate-vrrp-name")
+    public static let scriptSecurity = RuleID("script-security")
+    public static let vrrpNoVip = RuleID("vrrp-no-vip")
+    public static let ignoredSetting = RuleID("ignored-setting")
+    public static let quorumWeight = RuleID("quorum-weight")
+    public static let unusedSuppression = RuleID("unused-suppression")
     public static let vipClash = RuleID("vip-clash")
     public static let virtualServerUnowned = RuleID("virtual-server-unowned")
     public static let duplicateVirtualServer = RuleID("duplicate-virtual-server")
@@ -85,6 +91,12 @@ public struct RuleID: Hashable, Sendable, Comparable, CustomStringConvertible {
         .badMask,
         .authPassLength,
         .authCleartext,
+        .duplicateVrrpName,
+        .scriptSecurity,
+        .vrrpNoVip,
+        .ignoredSetting,
+        .quorumWeight,
+        .unusedSuppression,
         .duplicateVrid,
         .vipClash,
         .virtualServerUnowned,

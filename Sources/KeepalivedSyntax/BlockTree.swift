@@ -36,9 +36,24 @@ public struct Node: Sendable {
     public internal(set) var lookedUpIn: UInt8 = 0xFF
     /// The context of this statement's children, when its keyword opens a keyword block.
     var childContext: UInt8 = 0xFF
+    /// How keepalived's reading of braces moved this statement (see `Misread`).
+    public internal(set) var misread: Misread = .none
 
     public var hasBlock: Bool { openBraceIndex >= 0 }
     public var argCount: Int { Int(tokenCount) - 1 }
+}
+
+/// keepalived opens a block only after a keyword that has one: any other `{` is ignored, so
+/// the `}` meant for it closes the enclosing block and what follows is read one level up.
+/// The parser builds the tree keepalived reads, and marks the statements this moved.
+public enum Misread: UInt8, Sendable {
+    case none
+    /// This statement's `{` was ignored (an unknown keyword, or one that takes no block).
+    /// `closeBraceIndex` then holds the `}` keepalived matched with the enclosing block instead
+    /// (-1 when there was none).
+    case braceIgnored
+    /// Read at a level its author did not mean, after an ignored `{` above it.
+    case displaced
 }
 
 /// The whole parsed configuration as flat arrays (no recursion, so deep nesting is harmless).

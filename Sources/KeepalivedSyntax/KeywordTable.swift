@@ -144,13 +144,30 @@ public struct KeywordTable: Sendable {
         KeywordTable.specs.filter { $0.name == name }
     }
 
+    /// The keyword of any context spelt most like `word`, when close enough to be a typo.
+    public func nearestKeyword(to word: String) -> String? {
+        let w = Array(word.utf8)
+        guard w.count <= 64 else { return nil }
+        let limit = max(1, min(3, w.count / 3))
+        var best: (String, Int)?
+        for s in KeywordTable.specs where abs(s.name.utf8.count - w.count) <= limit {
+            let d = editDistance(w, Array(s.name.utf8))
+            if best == nil || d < best!.1 { best = (s.name, d) }
+        }
+        guard let (name, d) = best, d <= limit else { return nil }
+        return name
+    }
+
     /// Each context's keywords as bytes, built once: a suggestion looks at its own context's
     /// keywords only, not at every keyword of the language.
     static let byContext: [ContextID: [(name: [UInt8], lower: [UInt8], suggest: String)]] = {
         var out: [ContextID: [(name: [UInt8], lower: [UInt8], suggest: String)]] = [:]
         for spec in specs {
             let n = Array(spec.name.utf8)
-            out[spec.context, default: []].append((n, n.map(asciiLower), spec.aliasOf ?? spec.name))
+            // The spelling nearest to what was typed: `lb_alog` → `lb_algo`, not its canonical
+            // `lvs_sched`; only a deprecated spelling points on to the current one.
+            let suggest = spec.deprecatedAlias ? (spec.aliasOf ?? spec.name) : spec.name
+            out[spec.context, default: []].append((n, n.map(asciiLower), suggest))
         }
         return out
     }()
@@ -177,12 +194,20 @@ public struct KeywordTable: Sendable {
 @inline(__always)
 func asciiLower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c + 32 : c }
 
-/// Levenshtein distance with case differences counting half, so `tcp_check` finds `TCP_CHECK`.
+extension ContextID {
+    /// Where a keyword of this context stands, in words: "in vrrp_instance", "at the top level".
+    public var place: String { self == .root ? "at the top level" : "in \(self)" }
+}
+
+/// Edit distance counting an insertion, deletion, substitution or swap of two neighbours as
+/// one (optimal string alignment), with case differences counting half, so `tcp_check` finds
+/// `TCP_CHECK` and `lb_alog` is one step from `lb_algo`.
 public func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
     if a.count > 64 || b.count > 64 { return Swift.max(a.count, b.count) }
     func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c + 32 : c }
+    var before = [Int](repeating: 0, count: b.count + 1)
     var prev = Array(0...b.count).map { $0 * 2 }
     var cur = [Int](repeating: 0, count: b.count + 1)
     for i in 1...a.count {
@@ -190,7 +215,11 @@ public func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
         for j in 1...b.count {
             let cost = a[i - 1] == b[j - 1] ? 0 : (lower(a[i - 1]) == lower(b[j - 1]) ? 1 : 2)
             cur[j] = Swift.min(prev[j] + 2, cur[j - 1] + 2, prev[j - 1] + cost)
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                cur[j] = Swift.min(cur[j], before[j - 2] + 2)
+            }
         }
+        swap(&before, &prev)
         swap(&prev, &cur)
     }
     return (prev[b.count] + 1) / 2

@@ -121,6 +121,15 @@ public final class ConfigParser {
     /// double the output at every level.
     var expanding: [String] = []
     var lastExpanded: String?
+    var assumedInstanceNoted = false
+
+    /// This machine's host name up to the first '.', keepalived's default config id.
+    static let hostConfigID: String = {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count - 1) == 0 else { return "localhost" }
+        let name = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(name.prefix { $0 != "." })
+    }()
 
     // Tree-builder state.
     var stack: [Int32] = []
@@ -128,6 +137,15 @@ public final class ConfigParser {
     /// The last statement closed at the current level with no block yet: a `{` alone on the
     /// next line belongs to it.
     var candidate: Int32 = -1
+    /// `{`s keepalived ignores, not yet matched by a `}`: the statement whose `{` it was (-1 for
+    /// a stray one, or once its chunk went to the consumer) and the stack depth it was read at.
+    var ignoredBraces: [(node: Int32, depth: Int)] = []
+    /// Ignored `{`s not yet balanced by an extra `}` at the top: while above zero, statements
+    /// are read at a level their author did not mean.
+    var misreadDepth = 0
+    var misreadNotes = 0
+    /// Notes listed for the consequences of ignored `{`s, per file read.
+    public static let maxMisreadNotes = 500
 
     public init(sources: SourceManager, options: ParseOptions = ParseOptions()) {
         self.sources = sources
@@ -169,6 +187,7 @@ public final class ConfigParser {
         tree.scratch.removeAll(keepingCapacity: true)
         statementStart = 0
         candidate = -1
+        for i in ignoredBraces.indices { ignoredBraces[i].node = -1 }
     }
 
     // MARK: physical lines
@@ -310,17 +329,7 @@ public final class ConfigParser {
             let t = pending[k]
             switch t.kind {
             case 0x7B:
-                endStatement()
-                let sp = span(fid, Int(t.start), Int(t.end))
-                if candidate >= 0 {
-                    tree.spans.append(sp)
-                    tree.nodes[Int(candidate)].openBraceIndex = Int32(tree.spans.count - 1)
-                    stack.append(candidate)
-                    candidate = -1
-                    checkNesting(sp)
-                } else {
-                    strayOpenBrace(sp, TextRef(buffer: fid, offset: UInt32(t.start), length: 1))
-                }
+                openBrace(span(fid, Int(t.start), Int(t.end)), TextRef(buffer: fid, offset: UInt32(t.start), length: 1))
             case 0x7D:
                 closeBrace(span(fid, Int(t.start), Int(t.end)))
             case 0x22:
@@ -357,7 +366,13 @@ public final class ConfigParser {
         }
         if let strictness = includeKeyword(line.text) {
             directiveFiles.insert(Int(line.file))
-            include(line, strictness: strictness)
+            // keepalived expands `$NAME`, `${NAME}` and the built-ins in the path first.
+            var target = line
+            if line.text.contains(UInt8(ascii: "$")) {
+                let (expanded, _, changed) = substitute(line)
+                if changed { target = expanded }
+            }
+            include(target, strictness: strictness)
             return
         }
         if line.text.first == UInt8(ascii: "~"), line.text.hasPrefix("~SEQ(") || line.text.hasPrefix("~LST(") || line.text.hasPrefix("~SEQx(") {
@@ -589,7 +604,16 @@ public final class ConfigParser {
         }
         switch name {
         case "_PWD": return literal(includeStack.last?.dir ?? ".")
-        case "_INSTANCE": return literal(options.configID ?? "")
+        case "_INSTANCE":
+            if let id = options.configID { return literal(id) }
+            // keepalived's config id defaults to the host name up to its first '.'.
+            let host = ConfigParser.hostConfigID
+            if !assumedInstanceNoted {
+                assumedInstanceNoted = true
+                diags.add(.syntax, .note, "${_INSTANCE} is the config id; without one keepalived uses the host name, so lvsc assumed '\(host)' (this machine's)",
+                          at: spanOf(line), hint: "pass --config-id with the director's name to read the file as that director does")
+            }
+            return literal(host)
         case "_HASH": return literal("#")
         case "_BANG": return literal("!")
         case "_RANDOM":

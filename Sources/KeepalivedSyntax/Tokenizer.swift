@@ -10,7 +10,18 @@ extension ConfigParser {
             if isBlank(c) { i += 1; continue }
             if c == UInt8(ascii: "{") || c == UInt8(ascii: "}") {
                 let s = spanOf(l, i, i + 1)
-                if c == UInt8(ascii: "{") { openBrace(s, l, i) } else { closeBrace(s) }
+                if c == UInt8(ascii: "{") {
+                    let text: TextRef
+                    if l.origin == nil {
+                        text = TextRef(buffer: l.file, offset: UInt32(i), length: 1)
+                    } else {
+                        text = TextRef(buffer: BlockTree.scratchBuffer, offset: UInt32(tree.scratch.count), length: 1)
+                        tree.scratch.append(UInt8(ascii: "{"))
+                    }
+                    openBrace(s, text)
+                } else {
+                    closeBrace(s)
+                }
                 i += 1
                 continue
             }
@@ -78,6 +89,7 @@ extension ConfigParser {
         guard count > 0 else { return }
         let index = Int32(tree.nodes.count)
         var node = Node(firstToken: Int32(statementStart), tokenCount: Int32(count))
+        if misreadDepth > 0 { node.misread = .displaced }
         // Look the keyword up here, on the parser's thread, while its bytes are in cache.
         let parentContext = stack.last.map { tree.nodes[Int($0)].childContext } ?? ContextID.root.rawValue
         if parentContext != 0xFF, let context = ContextID(rawValue: parentContext) {
@@ -100,23 +112,51 @@ extension ConfigParser {
         statementStart = tree.tokens.count
     }
 
-    func openBrace(_ s: SourceSpan, _ l: LineText, _ at: Int) {
+    /// The context a statement at the current level is looked up in (0xFF: lvsc cannot tell,
+    /// e.g. inside a value block, where keepalived has no keywords either).
+    var currentContext: UInt8 {
+        stack.last.map { tree.nodes[Int($0)].childContext } ?? ContextID.root.rawValue
+    }
+
+    func openBrace(_ s: SourceSpan, _ text: TextRef) {
         endStatement()
+        let context = currentContext
         if candidate >= 0 {
-            tree.spans.append(s)
-            tree.nodes[Int(candidate)].openBraceIndex = Int32(tree.spans.count - 1)
-            stack.append(candidate)
+            let n = tree.nodes[Int(candidate)]
+            if n.lookedUpIn == 0xFF || opensBlock(n.specIndex) {
+                tree.spans.append(s)
+                tree.nodes[Int(candidate)].openBraceIndex = Int32(tree.spans.count - 1)
+                stack.append(candidate)
+                candidate = -1
+                checkNesting(s)
+                return
+            }
+            // keepalived ignores a `{` after a keyword without a block (Lowering reports it;
+            // one already read at the wrong level stays a consequence of the first).
+            if n.misread != .displaced { tree.nodes[Int(candidate)].misread = .braceIgnored }
+            ignoredBraces.append((candidate, stack.count))
+            misreadDepth += 1
             candidate = -1
-            checkNesting(s)
             return
         }
-        addToken(l, at, at + 1, spanFrom: at, spanTo: at + 1, quoted: false)
-        let text = tree.tokens.removeLast().text
+        if context != 0xFF {
+            let closes = stack.last.map { "so the next '}' closes the enclosing '\(keywordText(tree.nodes[Int($0)]))' block" }
+                ?? "so the lines after it are read as top-level keywords"
+            diags.add(.syntax, .error, "unexpected '{' with no keyword before it: keepalived ignores it, \(closes)", at: s,
+                      hint: "remove the '{', or put it on the line of the keyword whose block it opens")
+            ignoredBraces.append((-1, stack.count))
+            misreadDepth += 1
+            return
+        }
         strayOpenBrace(s, text)
     }
 
-    /// A '{' with nothing to open: keep the structure balanced with an anonymous block (so the
-    /// matching '}' does not close the enclosing one) and report it once.
+    func keywordText(_ n: Node) -> String {
+        String(decoding: tree.bytes(tree.keyword(n)).prefix(64), as: UTF8.self)
+    }
+
+    /// A `{` where lvsc cannot tell keepalived's reading (inside a value block): kept as an
+    /// anonymous block, so what follows stays at its level.
     func strayOpenBrace(_ s: SourceSpan, _ text: TextRef) {
         diags.add(.syntax, .error, "unexpected '{' with no keyword before it", at: s)
         tree.spans.append(s)
@@ -128,6 +168,15 @@ extension ConfigParser {
         stack.append(index)
         candidate = -1
         checkNesting(s)
+    }
+
+    /// Whether the keyword at `specIndex` is one keepalived opens a block for.
+    func opensBlock(_ specIndex: Int32) -> Bool {
+        guard specIndex >= 0 else { return false }
+        switch keywords.spec(at: specIndex).kind {
+        case .block, .list: return true
+        case .value, .flag: return false
+        }
     }
 
     /// keepalived's deepest blocks are four levels down (a checker in a real server in a
@@ -143,8 +192,29 @@ extension ConfigParser {
     func closeBrace(_ s: SourceSpan) {
         endStatement()
         candidate = -1
+        let depth = stack.count
+        if !ignoredBraces.isEmpty, ignoredBraces.last!.depth == depth {
+            // The `}` its author wrote for an ignored `{`: keepalived matches it with the
+            // enclosing block (or, at the top, calls it an unknown keyword).
+            tree.spans.append(s)
+            while let last = ignoredBraces.last, last.depth == depth {
+                if last.node >= 0 { tree.nodes[Int(last.node)].closeBraceIndex = Int32(tree.spans.count - 1) }
+                ignoredBraces.removeLast()
+            }
+        }
         guard let top = stack.popLast() else {
-            diags.add(.syntax, .error, "extra '}' with no open block", at: s)
+            if misreadDepth > 0 {
+                misreadDepth -= 1
+                // Consequences, not causes: a few say where the misreading ends, not thousands.
+                misreadNotes += 1
+                if misreadNotes <= ConfigParser.maxMisreadNotes {
+                    diags.add(.syntax, .note, "keepalived reads this '}' as an unknown keyword: the block it was meant to close had already ended at an earlier '}', because keepalived ignored a '{' above", at: s)
+                } else if misreadNotes == ConfigParser.maxMisreadNotes + 1 {
+                    diags.add(.syntax, .note, "more '}' follow that keepalived reads as unknown keywords; they are not listed", at: s)
+                }
+            } else {
+                diags.add(.syntax, .error, "extra '}' with no open block", at: s)
+            }
             return
         }
         tree.spans.append(s)

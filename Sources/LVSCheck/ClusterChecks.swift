@@ -31,6 +31,7 @@ struct ClusterChecks {
         }
         for b in groups.buckets where b.groups.count > 1 { duplicateVRID(b.key, b.groups) }
         vips()
+        syncGroupDrift()
         lanRules()
         realServersKnown()
         natGateways()
@@ -215,6 +216,7 @@ struct ClusterChecks {
     // MARK: vip-clash, vip-not-in-inventory, inventory-vip-unused
 
     mutating func vips() {
+        var vridDrift = Set<[Int]>()
         let hosts = cluster.inventory.hosts
         var firstByVIP: [IPAddress: (group: Int, at: Int, vip: VirtualIP)] = [:]
         for (i, ci) in groups.instances.enumerated() {
@@ -223,7 +225,20 @@ struct ClusterChecks {
                 let a = v.prefix.address
                 if let e = firstByVIP[a] {
                     let first = e.vip
-                    if e.group != groupOf[i] && groups.instances[e.at].director != ci.director {
+                    let other = groups.instances[e.at]
+                    if e.group != groupOf[i] && other.director != ci.director && other.instance.name.value == ci.instance.name.value
+                        && other.vrid != ci.vrid {
+                        // One instance copied to two directors with another VRID: the cause is
+                        // the VRID line, once, not a clash on every VIP.
+                        if vridDrift.insert([ci.director, other.director, groupOf[i], e.group]).inserted {
+                            let mine = ci.instance.virtualRouterID?.span ?? ci.instance.name.span
+                            let theirs = other.instance.virtualRouterID?.span ?? other.instance.name.span
+                            diags.add(.peerConfigDrift, .error,
+                                      "vrrp_instance \(ci.instance.name.value) has virtual_router_id \(ci.vrid) on \(director(ci).name) but \(other.vrid) on \(director(other).name): the two copies are different VRRP groups, never hear each other, and both become MASTER of the same VIPs",
+                                      at: mine, hint: "use one virtual_router_id for the instance on every director",
+                                      related: [RelatedLocation(span: theirs, message: "\(director(other).name): virtual_router_id \(other.vrid)")])
+                        }
+                    } else if e.group != groupOf[i] && other.director != ci.director {
                         diags.add(.vipClash, .error, "VIP \(a) of \(who(ci)) is also a VIP of \(who(groups.instances[e.at])), another VRRP group",
                                   at: v.span, hint: "two masters would answer ARP for it at once",
                                   related: [RelatedLocation(span: first.span, message: "the other group's VIP")])
@@ -262,6 +277,57 @@ struct ClusterChecks {
                 diags.add(.inventoryVipUnused, .warning,
                           "\(h.name.value) (\(a.value)) is a floating VIP in the inventory, but no director carries it: monitoring will report it down",
                           at: a.span, hint: "add it to a vrrp_instance's virtual_ipaddress, or delete the line")
+            }
+        }
+    }
+
+    // MARK: peer-config-drift of sync groups
+
+    /// Instances one director moves together (a sync group) must move together on every
+    /// director: otherwise, after a partial failover, a service VIP and the NAT gateway VIP of
+    /// its real servers can sit on different directors.
+    mutating func syncGroupDrift() {
+        guard cluster.directors.contains(where: { !($0.config?.syncGroups.isEmpty ?? true) }) else { return }
+        // (director, instance name) → index in groups.instances.
+        var index: [String: Int] = [:]
+        // Per director: VRRP group → its instances there.
+        var byGroup = [[Int: [Int]]](repeating: [:], count: cluster.directors.count)
+        for (i, ci) in groups.instances.enumerated() {
+            index["\(ci.director)\u{0}\(ci.instance.name.value)"] = i
+            byGroup[ci.director][groupOf[i], default: []].append(i)
+        }
+        // Per director: instance name → its sync group.
+        var syncOf: [[String: SyncGroup]] = []
+        for d in cluster.directors {
+            var m: [String: SyncGroup] = [:]
+            for g in d.config?.syncGroups ?? [] { for member in g.members where m[member.value] == nil { m[member.value] = g } }
+            syncOf.append(m)
+        }
+        var reported = Set<[Int]>()
+        for (a, director) in cluster.directors.enumerated() {
+            for g in director.config?.syncGroups ?? [] {
+                // The VRRP groups this sync group holds on director a.
+                let members = g.members.compactMap { index["\(a)\u{0}\($0.value)"] }
+                guard members.count > 1 else { continue }
+                let vrrpGroups = Set(members.map { groupOf[$0] })
+                for (b, other) in cluster.directors.enumerated() where b != a && other.config != nil {
+                    // Director b's instances of those VRRP groups.
+                    let theirs = vrrpGroups.sorted().flatMap { byGroup[b][$0] ?? [] }
+                    guard theirs.count > 1 else { continue }
+                    let names = theirs.map { groups.instances[$0].instance.name.value }
+                    let syncNames = Set(names.map { syncOf[b][$0]?.name.value ?? "" })
+                    if syncNames.count == 1, syncNames.first != "" { continue }
+                    let key = [min(a, b), max(a, b)] + vrrpGroups.sorted()
+                    guard reported.insert(key).inserted else { continue }
+                    let together = names.joined(separator: ", ")
+                    let how = syncNames == [""] ? "in no vrrp_sync_group" : "not in one vrrp_sync_group"
+                    let at = theirs.compactMap { syncOf[b][groups.instances[$0].instance.name.value]?.name.span }.first
+                        ?? groups.instances[theirs[0]].instance.name.span
+                    diags.add(.peerConfigDrift, .error,
+                              "\(together) are \(how) on \(other.name), but vrrp_sync_group \(g.name.value) moves them together on \(director.name): after a failover of one of them, their VIPs can sit on different directors",
+                              at: at, hint: "give \(other.name) the same vrrp_sync_group (the members must be the same on every director)",
+                              related: [RelatedLocation(span: g.name.span, message: "\(director.name)'s vrrp_sync_group \(g.name.value)")])
+                }
             }
         }
     }
@@ -305,21 +371,39 @@ struct ClusterChecks {
     mutating func realServersKnown() {
         // `-f FILE`: no inventory to be missing from.
         guard cluster.hasInventory else { return }
+        // One finding per missing host, listing where it is used: the cause is one missing
+        // line in cluster.txt, however many services name the host.
+        struct Use { var director: String; var service: String; var span: SourceSpan; var nat: Bool }
+        var uses: [IPAddress: [Use]] = [:]
+        var order: [IPAddress] = []
         for d in cluster.directors {
             guard let c = d.config else { continue }
             for vs in c.virtualServers {
                 for rs in vs.realServers where hostByAddress[rs.address.value] == nil {
-                    let method = rs.method?.value ?? vs.effectiveMethod
-                    if method == .nat {
-                        diags.add(.realServerUnknown, .warning,
-                                  "NAT real server \(rs.address.value) of \(d.name) is not in \(cluster.inventory.path): no monitoring, and no block that sets its default route",
-                                  at: rs.address.span, hint: "add a host line for it")
-                    } else {
-                        diags.add(.realServerUnknown, .error,
-                                  "real server \(rs.address.value) of \(d.name) is not in \(cluster.inventory.path): it gets no rc.final block, so it drops the VIP's packets the director forwards to it",
-                                  at: rs.address.span, hint: "add a host line for it (emit rc-final then writes its VIP and ARP settings)")
-                    }
+                    if uses[rs.address.value] == nil { order.append(rs.address.value) }
+                    uses[rs.address.value, default: []].append(
+                        Use(director: d.name, service: serviceName(vs), span: rs.address.span, nat: (rs.method?.value ?? vs.effectiveMethod) == .nat))
                 }
+            }
+        }
+        for a in order {
+            let list = uses[a]!
+            var byDirector: [(String, [String])] = []
+            for u in list {
+                if let k = byDirector.firstIndex(where: { $0.0 == u.director }) {
+                    if !byDirector[k].1.contains(u.service) { byDirector[k].1.append(u.service) }
+                } else { byDirector.append((u.director, [u.service])) }
+            }
+            let whereUsed = byDirector.map { "\($0.0)'s \($0.1.count > 4 ? $0.1.prefix(4).joined(separator: ", ") + " and \($0.1.count - 4) more" : $0.1.joined(separator: ", "))" }.joined(separator: "; ")
+            let related = list.dropFirst().prefix(8).map { RelatedLocation(span: $0.span, message: "\($0.director)'s \($0.service) uses it too") }
+            if list.allSatisfy(\.nat) {
+                diags.add(.realServerUnknown, .warning,
+                          "NAT real server \(a) is not in \(cluster.inventory.path): no monitoring, and no block that sets its default route (used by \(whereUsed))",
+                          at: list[0].span, hint: "add a host line for it", related: related)
+            } else {
+                diags.add(.realServerUnknown, .error,
+                          "real server \(a) is not in \(cluster.inventory.path): it gets no rc.final block, so it drops the VIP's packets the directors forward to it (used by \(whereUsed))",
+                          at: list[0].span, hint: "add a host line for it (emit rc-final then writes its VIP and ARP settings)", related: related)
             }
         }
     }
@@ -402,9 +486,8 @@ struct ClusterChecks {
         for d in cluster.directors {
             guard let rid = d.config?.globalDefs.routerID else { continue }
             if let other = first[rid.value] {
-                let keyword = d.config!.globalDefs.routerIDFromLegacyKeyword ? "lvs_id" : "router_id"
                 diags.add(.routerIdDuplicate, .warning,
-                          "\(d.name) and \(other.name) both have \(keyword) \(rid.value): notification mails and logs cannot tell them apart",
+                          "\(d.name) and \(other.name) both have router_id \(rid.value): notification mails and logs cannot tell them apart",
                           at: rid.span, hint: "give each director its own router_id, e.g. its host name",
                           related: [RelatedLocation(span: other.config!.globalDefs.routerID!.span, message: "\(other.name)'s router id")])
             } else { first[rid.value] = d }
@@ -516,7 +599,7 @@ struct ClusterChecks {
             let r = rc.virtualServers[i]
             let context = "\(serviceName(vs))"
             diffFields(r.parameterFields, vs.parameterFields, refBlock: r.key.span, otherBlock: vs.key.span,
-                       refName: ref.name, otherName: other.name, context: context)
+                       refName: ref.name, otherName: other.name, context: context, refMisspelt: r.misspelt, otherMisspelt: vs.misspelt)
             compareRealServers(r, vs, ref.name, other.name, context)
         }
         for (i, r) in rc.virtualServers.enumerated() where !matched[i] {
@@ -606,7 +689,8 @@ struct ClusterChecks {
 
     /// Keyword by keyword: one finding per keyword whose values differ.
     mutating func diffFields(_ ref: [ModelField], _ other: [ModelField], refBlock: SourceSpan, otherBlock: SourceSpan,
-                             refName: String, otherName: String, context: String) {
+                             refName: String, otherName: String, context: String,
+                             refMisspelt: [Located<String>] = [], otherMisspelt: [Located<String>] = []) {
         if ref.count == other.count && zip(ref, other).allSatisfy({ $0.keyword == $1.keyword && $0.value == $1.value }) { return }
         func values(_ fs: [ModelField], _ k: String) -> (String, SourceSpan)? {
             let matching = fs.filter { $0.keyword == k }
@@ -621,6 +705,15 @@ struct ClusterChecks {
             case let ((r, rs)?, (o, os)?) where r != o:
                 diags.add(.peerConfigDrift, .error, "\(context): \(k) is \(o) on \(otherName) but \(r) on \(refName)", at: os,
                           related: [RelatedLocation(span: rs, message: "\(refName): \(k) \(r)")])
+            case let ((r, rs)?, nil) where otherMisspelt.contains(where: { $0.value == k }):
+                // The typo is the finding; this is what it causes.
+                let typo = otherMisspelt.first { $0.value == k }!
+                diags.add(.peerConfigDrift, .note, "so \(context) has no \(k) on \(otherName), while \(refName) sets \(k) \(r)", at: typo.span,
+                          related: [RelatedLocation(span: rs, message: "\(refName): \(k) \(r)")])
+            case let (nil, (o, os)?) where refMisspelt.contains(where: { $0.value == k }):
+                let typo = refMisspelt.first { $0.value == k }!
+                diags.add(.peerConfigDrift, .note, "so \(context) has no \(k) on \(refName), while \(otherName) sets \(k) \(o)", at: typo.span,
+                          related: [RelatedLocation(span: os, message: "\(otherName): \(k) \(o)")])
             case let ((r, rs)?, nil):
                 diags.add(.peerConfigDrift, .error, "\(context): \(otherName) does not set \(k), \(refName) sets \(k) \(r)", at: otherBlock,
                           related: [RelatedLocation(span: rs, message: "\(refName): \(k) \(r)")])

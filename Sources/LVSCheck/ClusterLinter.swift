@@ -58,6 +58,7 @@ public struct ClusterLinter {
         all = all.filter { seen.insert($0).inserted }
         let environment = cluster.directors.flatMap { $0.variant?.environment ?? [] }
         if !environment.isEmpty { all = all.map { $0.hidingEnvironment(environment) } }
+        all = InlineSuppressions.apply(all, files: sources.files, sources: sources)
         return ClusterLintResult(cluster: cluster, diagnostics: Linter(sources: sources).sorted(all),
                                  droppedErrors: droppedErrors, droppedWarnings: droppedWarnings, dropped: dropped)
     }

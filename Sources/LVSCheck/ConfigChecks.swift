@@ -21,6 +21,7 @@ struct ConfigChecks {
         unicastSelfPeer()
         references()
         virtualServers()
+        keepalivedParity()
         return diags
     }
 
@@ -45,7 +46,10 @@ struct ConfigChecks {
             }
         }
         for s in config.scripts where s.script == nil {
-            diags.add(.missingKeyword, .error, "vrrp_script \(s.name.value) has no 'script'; keepalived removes it", at: s.name.span)
+            // keepalived says so at the block's end, where it finds the script missing.
+            let end = SourceSpan(file: s.span.file, offset: s.span.offset + max(s.span.length, 1) - 1, length: 1)
+            diags.add(.missingKeyword, .error, "vrrp_script \(s.name.value) has no 'script'; keepalived removes it", at: s.name.span,
+                      related: [RelatedLocation(span: end, message: "keepalived removes the vrrp_script here, at the end of its block")])
         }
         // Virtual and real servers: in the single pass of `virtualServers`.
     }
@@ -56,6 +60,7 @@ struct ConfigChecks {
         switch c {
         case .tcp, .ping, .smtp, .dns, .udp: break
         case .http(let h, _, let span):
+            statusCodes(h)
             if h.urls.isEmpty { diags.add(.missingKeyword, .error, "\(c.keyword) has no url block; keepalived drops the checker", at: span) }
             for u in h.urls where u.path == nil {
                 diags.add(.missingKeyword, .error, "url block without 'path'", at: u.span)
@@ -399,16 +404,25 @@ struct ConfigChecks {
                           at: vs.key.span, hint: "add 'persistence_timeout N' (a port-0 service forwards every port, which only works persistent)")
             }
             if !vs.methodWritten, !vs.realServers.isEmpty {
-                diags.add(.unknownForwarding, .warning, "virtual_server \(describe(vs.key.value)) has no lb_kind; keepalived uses NAT and reports a config error",
-                          at: vs.key.span, hint: "add 'lb_kind DR' (or NAT/TUN) explicitly")
+                if let typo = vs.misspelt.first(where: { $0.value == "lb_kind" }) {
+                    diags.add(.unknownForwarding, .note, "so virtual_server \(describe(vs.key.value)) has no lb_kind, and keepalived uses NAT",
+                              at: typo.span)
+                } else {
+                    diags.add(.unknownForwarding, .warning, "virtual_server \(describe(vs.key.value)) has no lb_kind; keepalived uses NAT and reports a config error",
+                              at: vs.key.span, hint: "add 'lb_kind DR' (or NAT/TUN) explicitly")
+                }
             }
             realServers(vs, trackFiles: trackFiles, bfds: bfds)
+            quorumWeights(vs)
         }
     }
 
     mutating func scheduler(_ vs: VirtualServer) {
         guard let s = vs.scheduler else {
-            if !vs.schedulerWritten, !vs.realServers.isEmpty {
+            if !vs.schedulerWritten, !vs.realServers.isEmpty, let typo = vs.misspelt.first(where: { $0.value == "lb_algo" }) {
+                diags.add(.unknownScheduler, .note, "so virtual_server \(describe(vs.key.value)) has no lb_algo, and keepalived uses wlc",
+                          at: typo.span)
+            } else if !vs.schedulerWritten, !vs.realServers.isEmpty {
                 diags.add(.unknownScheduler, .warning, "virtual_server \(describe(vs.key.value)) has no lb_algo; keepalived uses wlc and reports a config error",
                           at: vs.key.span, hint: "add 'lb_algo wlc' (or rr, wrr, ...) explicitly")
             }

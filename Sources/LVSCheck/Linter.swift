@@ -35,6 +35,10 @@ public struct Linter {
         // Rules that compare values may repeat one read from the environment.
         let environment = variants.flatMap(\.environment)
         if !environment.isEmpty { merged = merged.map { $0.hidingEnvironment(environment) } }
+        // The file, the files it included (registered after it) and any a finding points into.
+        var fileIDs = Set(file.id..<sources.files.count)
+        for d in merged { if let s = d.span { fileIDs.insert(Int(s.file)) } }
+        merged = InlineSuppressions.apply(merged, files: fileIDs.sorted().map { sources[$0] }, sources: sources)
         return FileLintResult(path: file.path, variants: variants, diagnostics: sorted(merged),
                               droppedErrors: droppedErrors, droppedWarnings: droppedWarnings, dropped: dropped)
     }

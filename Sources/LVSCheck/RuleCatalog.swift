@@ -114,6 +114,56 @@ public enum RuleCatalog {
              authentication: keepalived ignores an authentication block on a VRRPv3 or IPv6
              instance (error), and AH cannot be used with IPv6.
              """),
+        Rule(id: .duplicateVrrpName, severity: .error, summary: "A second vrrp_instance or vrrp_sync_group with a name already defined",
+             explanation: """
+             keepalived keeps the first vrrp_instance (or vrrp_sync_group) of a name and skips
+             the whole second block ("already defined"): none of its settings, VIPs or members
+             take effect. Usually one block was copied to make another and its name was not
+             changed. lvsc reads the file as keepalived does, so the second block's contents are
+             not checked either. Rename it, or merge the two.
+             """, scope: .file),
+        Rule(id: .scriptSecurity, severity: .error, summary: "Scripts run as root without enable_script_security, or a script user that may not exist",
+             explanation: """
+             keepalived runs vrrp_script, notify and MISC_CHECK scripts as script_user, else as
+             the user keepalived_script when it exists (Debian does not create it), else as
+             root. Scripts that would run as root without enable_script_security in global_defs
+             make keepalived report a SECURITY VIOLATION, and `keepalived -t` exits 6, so a CI
+             gate on it fails. With enable_script_security but no script_user, keepalived looks
+             for keepalived_script; where that user does not exist it removes every script, and
+             the instances tracking them lose their checks. Set both enable_script_security and
+             a script_user that exists on every director.
+             """, scope: .file),
+        Rule(id: .vrrpNoVip, severity: .warning, summary: "A vrrp_instance without virtual_ipaddress",
+             explanation: """
+             An instance without VIPs still elects a MASTER, but moves no address: usually the
+             block was misspelt or lost in an edit. keepalived warns ("at least one is
+             sensible"); under vrrp_version 3 or vrrp_strict it rejects the instance, and lvsc
+             reports an error there.
+             """, scope: .file),
+        Rule(id: .ignoredSetting, severity: .warning, summary: "A setting keepalived reads and then ignores",
+             explanation: """
+             keepalived accepts these without effect: an empty unicast_peer block (the instance
+             falls back to multicast, which the peers may not listen to), a track_interface
+             entry naming the instance's own interface (ignored with its weight: the instance
+             goes to FAULT when that interface is down anyway), and an empty
+             notification_email block (no mail is sent). Fill them in or remove them, so the
+             file says what keepalived does.
+             """, scope: .file),
+        Rule(id: .quorumWeight, severity: .warning, summary: "quorum above the real servers' total weight, or every real server at weight 0",
+             explanation: """
+             A virtual server is up while the live real servers' weights add up to its quorum.
+             A quorum above the total weight can never be met, so keepalived lowers it to the
+             total (and says so). Real servers that all have weight 0 receive no new
+             connections from IPVS: the service accepts connections and drops them.
+             """, scope: .file),
+        Rule(id: .unusedSuppression, severity: .warning, summary: "An lvsc-ignore comment that matches no finding, or names no rule",
+             explanation: """
+             `# lvsc-ignore RULE[,RULE] reason` silences findings of those rules on its line (or,
+             on a block's opening line, in the whole block; alone on a line, on the next
+             statement). keepalived ignores the comment. One that matches nothing is stale: the
+             problem was fixed or moved, and the comment would silently hide the next real
+             finding there. Remove it, or correct the rule id.
+             """, scope: .file),
         Rule(id: .duplicateVrid, severity: .error, summary: "Two VRRP instances with one virtual_router_id, family and interface",
              explanation: """
              Routers of one VRRP group share a VRID on a LAN; two different instances with the
@@ -170,7 +220,7 @@ public enum RuleCatalog {
              """),
         Rule(id: .unknownForwarding, severity: .error, summary: "lb_kind/lvs_method is not NAT, DR or TUN",
              explanation: """
-             IPVS forwards by NAT (masquerading), DR (direct routing, the seed's choice) or TUN
+             IPVS forwards by NAT (masquerading), DR (direct routing, the usual choice for web farms) or TUN
              (IP-in-IP, GUE or GRE tunnelling). keepalived matches the words case-sensitively;
              without lb_kind it uses NAT, which on a DR cluster sends replies the wrong way.
              """),
@@ -190,7 +240,8 @@ public enum RuleCatalog {
              explanation: """
              A vrrp_sync_group makes its instances change state together. A member that is no
              vrrp_instance is an error in keepalived; an instance in two groups is refused; a
-             group of one instance does nothing (warning), and the seed's sample has exactly that.
+             group of one instance does nothing (warning); the classic LVS-keepalived HOWTO's sample
+             has exactly that.
              """),
         Rule(id: .masterNotHighest, severity: .warning, summary: "state MASTER with a lower priority than a BACKUP, or MASTER with nopreempt",
              explanation: """
@@ -242,7 +293,7 @@ public enum RuleCatalog {
         Rule(id: .inventoryBadMac, severity: .error, summary: "A MAC column that is not a MAC, or that disagrees with the LB class",
              explanation: """
              The mac column is six pairs of hex digits joined by colons. The all-zero MAC marks a
-             floating VIP (class LB, seed section 6): a VIP with a real MAC, or a host with the
+             floating VIP (class LB): a VIP with a real MAC, or a host with the
              zero MAC, makes monitoring treat the line as the wrong kind of thing.
              """, scope: .cluster),
         Rule(id: .inventoryBadAddress, severity: .error, summary: "An ip column or net= parameter that does not parse",
@@ -303,8 +354,8 @@ public enum RuleCatalog {
              """, scope: .cluster),
         Rule(id: .peerConfigDrift, severity: .error, summary: "Directors of one VRRP group whose files differ where they must agree",
              explanation: """
-             The seed's rule: the directors' files "should all be identical, except that the
-             master server should specify master status". After a failover the backup serves
+             The classic LVS-keepalived HOWTO's rule: the directors' files "should all be
+             identical, except that the master server should specify master status". After a failover the backup serves
              what its own file says, so every VIP, advert_int, VRRP version, authentication,
              virtual_server, real_server, weight and checker parameter must match the master's.
              state, priority, unicast_src_ip/unicast_peer, router_id and notify scripts are meant
@@ -359,12 +410,13 @@ public enum RuleCatalog {
              a vrrp_sync_group must bind the two, or after a partial failover the service and the
              gateway sit on different directors.
              """, scope: .cluster),
-        Rule(id: .routerIdDuplicate, severity: .warning, summary: "Two directors with one router_id (or 1.x lvs_id)",
+        Rule(id: .routerIdDuplicate, severity: .warning, summary: "Two directors with one router_id",
              explanation: """
-             router_id names the machine in notification mails, SNMP and logs. The seed's
-             template gives every director the same lvs_id; with one id, mails and logs of the
-             directors cannot be told apart. (keepalived 2.x ignores lvs_id and uses the host
-             name, but 1.x and lvsc read it.)
+             router_id names the machine in notification mails, SNMP and logs. A template
+             copied to every director gives them all the same router_id; with one id, mails and
+             logs of the directors cannot be told apart. (The 1.x keyword lvs_id is not
+             router_id: keepalived 2.x ignores it and uses the host name, so directors that
+             share an lvs_id do not share a router_id.)
              """, scope: .cluster),
         Rule(id: .unicastPeerMismatch, severity: .error, summary: "Unicast peers that do not list each other, or list themselves",
              explanation: """
@@ -407,7 +459,7 @@ public enum RuleCatalog {
              explanation: """
              --runtime lvsc writes a block that starts 'lvsc run', which this version does not have
              yet; --legacy-hidden writes the 2.4/2.6-era 'hidden' sysctls that mainline kernels
-             ignore, so the real servers answer ARP for the VIP. Both are allowed (a seed layout
+             ignore, so the real servers answer ARP for the VIP. Both are allowed (an old layout
              may need them) and both are said.
              """, scope: .emit),
     ]
@@ -416,4 +468,17 @@ public enum RuleCatalog {
 
     /// The rule a user named (`lvsc explain vip-clash`).
     public static func rule(named name: String) -> Rule? { RuleID(named: name).flatMap(rule) }
+
+    /// The rule id spelt most like `name`, when it is close enough to be a typo of it.
+    public static func nearest(to name: String) -> String? {
+        let typed = Array(name.lowercased().replacingAll("_", with: "-").utf8)
+        guard typed.count <= 64 else { return nil }
+        var best: (String, Int)?
+        for r in all {
+            let d = editDistance(typed, Array(r.id.rawValue.utf8))
+            if best == nil || d < best!.1 { best = (r.id.rawValue, d) }
+        }
+        guard let (id, d) = best, d <= max(2, typed.count / 4) else { return nil }
+        return id
+    }
 }

@@ -45,7 +45,14 @@ enum ClusterGate {
         }
         let result = ClusterLinter(sources: sources).lint(cluster)
         out.retained.append(result)
-        let errors = result.diagnostics.filter { $0.severity == .error }
+        // The gate judges as `lvsc lint` does: the repository's rule settings and lvsc-ignore
+        // comments apply.
+        let policy: RulePolicy
+        switch LintCommand.settingsFile(nil) {
+        case .failure(let e): out.stderr += "lvsc: \(e.message)\n"; out.exitCode = .usage; return nil
+        case .success(let p): policy = p
+        }
+        let errors = policy.apply(result.diagnostics).filter { $0.severity == .error && $0.isActive }
         if src.lintGate, !errors.isEmpty || result.droppedErrors > 0 {
             let renderer = DiagnosticRenderer(sources: sources, rules: RuleCatalog.all.map(\.descriptor), color: false, toolVersion: lvscVersion)
             out.stderr += renderer.render(errors, format: .text)

@@ -196,9 +196,16 @@ public struct KeepalivedEmitter {
         sources.files.first { $0.path == c.path }?.bytes ?? []
     }
 
-    /// router_id: the director's own when it has a distinct one, else its host name; the
-    /// 1.x keyword lvs_id, which keepalived 2.x ignores, becomes router_id.
+    /// router_id: the director's own when it has a distinct one, else its host name. The 1.x
+    /// keyword lvs_id, which keepalived 2.x ignores (router_id stays the host name), becomes
+    /// the router_id 2.x uses, in 2.x's spelling.
     func routerID(_ rc: KeepalivedConfig, _ d: ClusterDirector, _ config: KeepalivedConfig, _ template: [UInt8], _ replace: (SourceSpan, [UInt8]) -> Void) {
+        if rc.globalDefs.routerID == nil, let legacy = rc.globalDefs.legacyLVSID,
+           let kw = legacyKeywordSpan(before: legacy.span, in: template) {
+            replace(kw, Array("router_id".utf8))
+            replace(legacy.span, Array((config.globalDefs.routerID?.value ?? d.name).utf8))
+            return
+        }
         guard let rid = rc.globalDefs.routerID else { return }
         let current = sourceBytes(rid.span)
         var value = current
@@ -211,9 +218,6 @@ public struct KeepalivedEmitter {
             } else {
                 value = Array(d.name.utf8)
             }
-        }
-        if rc.globalDefs.routerIDFromLegacyKeyword, let kw = legacyKeywordSpan(before: rid.span, in: template) {
-            replace(kw, Array("router_id".utf8))
         }
         if value != current { replace(rid.span, value) }
     }

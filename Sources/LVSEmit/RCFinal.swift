@@ -204,7 +204,7 @@ public struct RCFinal {
         if !loVIPs.isEmpty || !tunVIPs.isEmpty {
             if options.legacyHidden {
                 warnings.append(EmitNote("--legacy-hidden for \(host.name.value): the 'hidden' sysctls need the out-of-tree 2.4/2.6 hidden patch; mainline kernels ignore them and the real server answers ARP for the VIP", at: host.name.span, rule: .emitOption, severity: .warning))
-                out.append("# legacy: needs a kernel with the 'hidden' patch (seed, 2004); mainline kernels need arp_ignore/arp_announce instead")
+                out.append("# legacy: needs a kernel with the 'hidden' patch (2004-era); mainline kernels need arp_ignore/arp_announce instead")
                 out.append("sysctl -w net.ipv4.conf.lo.hidden=1")
                 out.append("sysctl -w net.ipv4.conf.all.hidden=1")
             } else if (loVIPs + tunVIPs).contains(where: { $0.family == .inet }) {

@@ -109,7 +109,14 @@ extension Lowering {
         guard let key else { checkBlock(n, .virtual_server); return }
         var vs = VirtualServer(key: Located(key, head), span: blockSpan(n))
         for c in tree.children(n) {
-            guard let s = spec(c, .virtual_server) else { continue }
+            guard let s = spec(c, .virtual_server) else {
+                if let typo = lastSuggestion {
+                    lastSuggestion = nil
+                    let canonical = ["lvs_sched": "lb_algo", "lvs_method": "lb_kind"][typo.keyword] ?? typo.keyword
+                    vs.misspelt.append(Located(canonical, typo.span))
+                }
+                continue
+            }
             switch s.id {
             case .virtual_server__lvs_sched: vs.scheduler = string(c); vs.schedulerWritten = true
             case .virtual_server__lvs_method: vs.method = forwarding(c); vs.methodWritten = true

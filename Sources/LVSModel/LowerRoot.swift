@@ -71,11 +71,11 @@ extension Lowering {
             switch s.id {
             case .global_defs__router_id:
                 g.routerID = string(c)
-                g.routerIDFromLegacyKeyword = false
             case .global_defs__lvs_id:
-                // keepalived 2.x ignores it; lvsc still knows what the author meant.
-                if g.routerID == nil { g.routerID = string(c); g.routerIDFromLegacyKeyword = true }
+                // keepalived 2.x ignores it (router_id stays the host name); kept for the emitter.
+                g.legacyLVSID = string(c)
             case .global_defs__notification_email:
+                g.notificationEmailKeyword = keywordSpan(c)
                 for e in tree.children(c) where !ConfigParser.isAnonymous(e, in: tree) {
                     for t in [tree.keyword(e)] + Array(tree.args(e)) { g.notificationEmail.append(Located(text(t), span(t))) }
                 }
@@ -115,8 +115,22 @@ extension Lowering {
         config.scripts.append(script)
     }
 
+    /// Whether `name` is the first block of its kind with that name; reports the second.
+    mutating func firstDefinition(_ name: Located<String>, of kind: String) -> Bool {
+        let instance = kind == "vrrp_instance"
+        if let first = instance ? instanceNames[name.value] : syncGroupNames[name.value] {
+            diags.add(.duplicateVrrpName, .error,
+                      "\(kind) \(name.value) is already defined: keepalived skips this whole block, so none of its settings take effect",
+                      at: name.span, hint: "give this \(kind) a name of its own, or merge it into the first",
+                      related: [RelatedLocation(span: first, message: "the \(kind) \(name.value) keepalived keeps")])
+            return false
+        }
+        if instance { instanceNames[name.value] = name.span } else { syncGroupNames[name.value] = name.span }
+        return true
+    }
+
     mutating func lowerSyncGroup(_ n: Node) {
-        guard let name = string(n) else { return }
+        guard let name = string(n), firstDefinition(name, of: "vrrp_sync_group") else { return }
         var group = SyncGroup(name: name, span: blockSpan(n))
         for c in tree.children(n) {
             guard let s = spec(c, .vrrp_sync_group) else { continue }

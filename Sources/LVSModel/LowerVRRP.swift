@@ -1,9 +1,15 @@
 extension Lowering {
     mutating func lowerInstance(_ n: Node) {
-        guard let name = string(n) else { return }
+        guard let name = string(n), firstDefinition(name, of: "vrrp_instance") else { return }
         var inst = VRRPInstance(name: name, span: blockSpan(n))
         for c in tree.children(n) {
-            guard let s = spec(c, .vrrp_instance) else { continue }
+            guard let s = spec(c, .vrrp_instance) else {
+                if let typo = lastSuggestion {
+                    lastSuggestion = nil
+                    inst.misspelt.append(Located(typo.keyword, typo.span))
+                }
+                continue
+            }
             switch s.id {
             case .vrrp_instance__state:
                 if let v = string(c), let st = VRRPState(rawValue: v.value) { inst.state = Located(st, v.span) }
@@ -20,6 +26,7 @@ extension Lowering {
             case .vrrp_instance__mcast_src_ip: inst.mcastSourceIP = ip(c)
             case .vrrp_instance__unicast_src_ip: inst.unicastSourceIP = ip(c)
             case .vrrp_instance__unicast_peer:
+                inst.unicastPeerKeyword = keywordSpan(c)
                 for e in tree.children(c) { if let p = peerEntry(e) { inst.unicastPeers.append(p) } }
             case .vrrp_instance__authentication: inst.authentication = authentication(c)
             case .vrrp_instance__virtual_ipaddress:
@@ -206,6 +213,15 @@ extension Lowering {
         if !isRule, !words.contains(where: { ["dev", "oif"].contains(text($0)) }) {
             diags.add(.routeUntracked, .warning, "route without 'dev': keepalived cannot track it and will not restore it when it disappears",
                       at: tree.lineSpan(e), hint: "add 'dev IFNAME' (the interface the route leaves by)")
+        }
+        let before = diags.count(.error)
+        defer {
+            // An ip rule without a priority: keepalived numbers it from 16384 down in file order.
+            if isRule, diags.count(.error) == before,
+               !words.contains(where: { ["preference", "priority", "pref", "prio"].contains(text($0)) }) {
+                diags.add(.missingKeyword, .warning, "rule without 'preference': keepalived gives it one from 16384 down, in file order, which is probably not what you want",
+                          at: tree.lineSpan(e), hint: "add 'preference N' (ip rule's priority) so the rule's place does not depend on the order of the file")
+            }
         }
         while i < words.count {
             let w = text(words[i])

@@ -9,6 +9,13 @@ public struct Lowering {
     /// Files (by id) holding at least one keyword keepalived knows, or a near miss of one: a
     /// file without any is not a keepalived configuration, and its lines are not quoted back.
     public internal(set) var knownFiles: [Bool] = []
+    /// Names of the instances and sync groups read so far: keepalived skips a second block
+    /// with a name already defined.
+    var instanceNames: [String: SourceSpan] = [:]
+    /// The keyword the last unknown one was suggested to be, and where the typo is.
+    var lastSuggestion: (keyword: String, span: SourceSpan)?
+    var displacedNotes = 0
+    var syncGroupNames: [String: SourceSpan] = [:]
 
     /// `table`: a lowering on its own thread gets a private table (KeywordTable(freshSpecs: true)).
     public init(path: String, configID: String?, table: KeywordTable = .shared) {
@@ -82,7 +89,7 @@ public struct Lowering {
         case .deprecated(let why):
             diags.add(.deprecatedKeyword, .warning, "'\(spec.name)' is deprecated", at: where_, hint: why)
         case .removed(let why):
-            diags.add(.deprecatedKeyword, .warning, "'\(spec.name)' is a keepalived 1.x keyword", at: where_, hint: why)
+            diags.add(.deprecatedKeyword, .warning, "'\(spec.name)' is a keepalived 1.x keyword: keepalived 2.x reports it as unknown and ignores it", at: where_, hint: why)
         case .untyped:
             if case .value = spec.kind {} else if case .flag = spec.kind {} else {
                 diags.add(.untypedBlock, .note, "'\(spec.name)' is parsed and kept, but lvsc does not check its contents yet", at: where_)
@@ -95,7 +102,10 @@ public struct Lowering {
         }
         switch spec.kind {
         case .value, .flag:
-            if n.hasBlock {
+            if n.misread == .braceIgnored {
+                diags.add(.syntax, .error, "'\(spec.name)' takes no block: keepalived ignores the '{' after it, \(braceConsequence(context))",
+                          at: where_, hint: "remove the '{' and its '}'", related: braceRelated(n, context))
+            } else if n.hasBlock {
                 diags.add(.syntax, .error, "'\(spec.name)' takes no block; its '{ … }' is ignored by lvsc and misread by keepalived",
                           at: tree.openBrace(n) ?? where_)
             }
@@ -138,11 +148,12 @@ public struct Lowering {
         // Past the cap the finding is only counted: no hint to look for (1 MB of unknown
         // keywords must not cost an edit-distance scan each).
         if diags.isFull {
-            diags.add(.unknownKeyword, .error, "", at: nil)
+            diags.add(.unknownKeyword, n.misread == .displaced ? .note : .error, "", at: nil)
             return
         }
         let word = shown(kw)
         var hint: String?
+        lastSuggestion = nil
         if raw(kw).contains(where: { $0 >= 0x80 || $0 < 0x20 }) {
             hint = raw(kw).starts(with: [0xC2, 0xA0]) ? "a non-breaking space (U+00A0) is not a blank to keepalived; replace it with a space"
                 : "the line holds bytes that are not printable ASCII"
@@ -150,18 +161,51 @@ public struct Lowering {
         if hint != nil {
         } else if let s = table.suggestion(for: word, in: context) {
             hint = "did you mean '\(s)'?"
+            lastSuggestion = (s, span(kw))
         } else {
             let elsewhere = KeywordTable.specs.filter { $0.name == word }.map { "\($0.context)" }
             if !elsewhere.isEmpty {
                 var seen: [String] = []
                 for e in elsewhere where !seen.contains(e) { seen.append(e) }
-                hint = "'\(word)' is a keyword of \(seen.joined(separator: ", ")), not of \(context)"
+                hint = "'\(word)' is a keyword of \(seen.joined(separator: ", ")), not \(context == .root ? "a top-level one" : "of \(context)")"
             }
         }
         // A misspelt keyword still makes the file a keepalived configuration.
         if hint?.hasPrefix("did you mean") == true || hint?.contains("is a keyword of") == true { markKnown(kw) }
-        let skipped = n.hasBlock ? "; its block is skipped" : ""
-        diags.add(.unknownKeyword, .error, "unknown keyword '\(word)' in \(context)\(skipped)", at: span(kw), hint: hint)
+        switch n.misread {
+        case .braceIgnored:
+            diags.add(.unknownKeyword, .error, "unknown keyword '\(word)' \(context.place): keepalived ignores the '{' after it, \(braceConsequence(context))",
+                      at: span(kw), hint: hint, related: braceRelated(n, context))
+        case .displaced:
+            // A consequence of an ignored `{` above, reported there: a note, not a second
+            // cause, and a few of them, not a flood.
+            displacedNotes += 1
+            if displacedNotes <= ConfigParser.maxMisreadNotes {
+                diags.add(.unknownKeyword, .note, "keepalived reads '\(word)' \(context.place), where it does not know it, because it ignored a '{' above",
+                          at: span(kw))
+            } else if displacedNotes == ConfigParser.maxMisreadNotes + 1 {
+                diags.add(.unknownKeyword, .note, "more lines follow that keepalived reads at the wrong level; they are not listed", at: span(kw))
+            }
+        case .none:
+            let skipped = n.hasBlock ? "; its block is skipped" : ""
+            diags.add(.unknownKeyword, .error, "unknown keyword '\(word)' \(context.place)\(skipped)", at: span(kw), hint: hint)
+        }
+    }
+
+    /// The words of every finding whose `{` keepalived ignores (`lvsc fmt` refuses such files).
+    public static let braceIgnored = "keepalived ignores the '{' after it"
+
+    /// What keepalived does after ignoring a `{`, in words.
+    func braceConsequence(_ context: ContextID) -> String {
+        context == .root
+            ? "so the lines up to the '}' meant for it are read as top-level keywords"
+            : "so the '}' meant for it closes the \(context) block instead, and the lines after that '}' are read one level up"
+    }
+
+    func braceRelated(_ n: Node, _ context: ContextID) -> [RelatedLocation] {
+        guard let close = tree.closeBrace(n) else { return [] }
+        let what = context == .root ? "keepalived reads this '}' as an unknown keyword" : "keepalived ends the \(context) block at this '}'"
+        return [RelatedLocation(span: close, message: what)]
     }
 
     /// Checks the first argument against the table's type and range.

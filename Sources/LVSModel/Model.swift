@@ -52,9 +52,12 @@ public struct UntypedBlock: Sendable {
 
 public struct GlobalDefs: Sendable {
     public var routerID: Located<String>?
-    /// Set when `router_id` came from the 1.x keyword `lvs_id`.
-    public var routerIDFromLegacyKeyword = false
+    /// The 1.x keyword `lvs_id`: keepalived 2.x does not know it, so `routerID` stays unset
+    /// (the host name); kept so the emitter can write it in 2.x's spelling.
+    public var legacyLVSID: Located<String>?
     public var notificationEmail: [Located<String>] = []
+    /// The `notification_email` keyword, when written (an empty block is a finding).
+    public var notificationEmailKeyword: SourceSpan?
     public var notificationEmailFrom: Located<String>?
     public var smtpServer: Located<String>?
     public var smtpConnectTimeout: Located<Int>?
@@ -160,6 +163,11 @@ public struct VRRPInstance: Sendable {
     public var mcastSourceIP: Located<IPAddress>?
     public var unicastSourceIP: Located<IPAddress>?
     public var unicastPeers: [Located<IPAddress>] = []
+    /// Keywords the block misspelt (the one suggested, at the typo): the cause of findings
+    /// that the keyword is missing, which are then its notes.
+    public var misspelt: [Located<String>] = []
+    /// The `unicast_peer` keyword, when written (an empty block falls back to multicast).
+    public var unicastPeerKeyword: SourceSpan?
     public var authentication: Authentication?
     public var virtualIPs: [VirtualIP] = []
     public var excludedVirtualIPs: [VirtualIP] = []
@@ -294,6 +302,12 @@ public struct VirtualServer: Sendable {
         get { rare.get { $0.virtualhost } }
         set { rare.set { $0.virtualhost = newValue } }
     }
+    /// Keywords the block misspelt (the canonical name of the one suggested, at the typo): the
+    /// cause of findings that the keyword is missing, which are then its notes.
+    public var misspelt: [Located<String>] {
+        get { rare.get { $0.misspelt } ?? [] }
+        set { rare.set { $0.misspelt = newValue } }
+    }
     public var defaultWeight: Located<Int>? {
         get { rare.get { $0.defaultWeight } }
         set { rare.set { $0.defaultWeight = newValue } }
@@ -312,6 +326,7 @@ struct VirtualServerRareFields: RareFields {
     var sorryServer: Located<String>?
     var virtualhost: Located<String>?
     var defaultWeight: Located<Int>?
+    var misspelt: [Located<String>] = []
 }
 
 public struct RealServer: Sendable {

@@ -53,7 +53,7 @@ public struct ModelJSON {
     func globalDefs(_ g: GlobalDefs) -> JSON {
         .object([
             ("routerId", str(g.routerID)),
-            ("routerIdFromLvsId", .bool(g.routerIDFromLegacyKeyword)),
+            ("lvsId", str(g.legacyLVSID)),
             ("notificationEmail", .array(g.notificationEmail.map { str($0) })),
             ("notificationEmailFrom", str(g.notificationEmailFrom)),
             ("smtpServer", str(g.smtpServer)),

@@ -8,7 +8,7 @@ extension HTTPURL {
         return statusCodes.compactMap { Self.statusRange($0.value) }
     }
 
-    static func statusRange(_ word: String) -> ClosedRange<Int>? {
+    public static func statusRange(_ word: String) -> ClosedRange<Int>? {
         let parts = word.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count <= 2, let lo = Int(parts[0]), (100...599).contains(lo) else { return nil }
         guard parts.count == 2 else { return lo...lo }

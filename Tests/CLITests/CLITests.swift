@@ -18,8 +18,8 @@ final class CLITests: XCTestCase {
     func testSeedLintsWithWarningsAndExitZero() throws {
         let r = try lvsc(["lint"] + seed)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        XCTAssertTrue(r.stdout.contains("Fixtures/archive/lvs01.conf:8:4: warning: 'lvs_id' is a keepalived 1.x keyword [deprecated-keyword]"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("  hint: renamed router_id"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Fixtures/archive/lvs01.conf:8:4: warning: 'lvs_id' is a keepalived 1.x keyword: keepalived 2.x reports it as unknown and ignores it [deprecated-keyword]"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("  hint: in 1.x it named the director in alerts; renamed router_id in 1.1.8, so under 2.x router_id stays the host name"), r.stdout)
         XCTAssertTrue(r.stdout.contains(" 8 |    lvs_id LVS_FOO"), r.stdout)
         XCTAssertFalse(r.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
         XCTAssertEqual(r.stderr, "0 errors, 6 warnings\n")
@@ -88,7 +88,7 @@ final class CLITests: XCTestCase {
         let lines = r.stdout.split(separator: "\n")
         XCTAssertEqual(lines.count, 3)
         XCTAssertEqual(lines.first.map(String.init),
-                       "::warning file=Fixtures/archive/lvs01.conf,line=8,col=4,endLine=8,endColumn=10,title=lvsc deprecated-keyword::'lvs_id' is a keepalived 1.x keyword%0Ahint: renamed router_id in keepalived 1.1.8; keepalived 2.x reports 'Unknown keyword' and ignores it")
+                       "::warning file=Fixtures/archive/lvs01.conf,line=8,col=4,endLine=8,endColumn=10,title=lvsc deprecated-keyword::'lvs_id' is a keepalived 1.x keyword: keepalived 2.x reports it as unknown and ignores it%0Ahint: in 1.x it named the director in alerts; renamed router_id in 1.1.8, so under 2.x router_id stays the host name (write router_id VALUE to keep the name)")
     }
 
     func testColourOnlyWhenAskedByTerminalAndNotDisabled() throws {

@@ -426,11 +426,20 @@ final class HostileInputTests: XCTestCase {
         let ids = try s.lvsc(["lint", "ids.conf"])
         XCTAssertTrue(ids.stdout.contains("names 2000 config ids in @id lines; lvsc checks it under the first 64"), String(ids.stdout.prefix(2000)))
         XCTAssertEqual(try s.lvsc(["fmt", "ids.conf"]).status, 1, "fmt cannot check 2,000 readings: refused")
-        // 30,000 nested blocks: refused by the nesting limit; fmt does not indent 30,000 levels.
-        try s.write("nested.conf", String(repeating: "global_defs {\n", count: 30_000) + String(repeating: "}\n", count: 30_000))
+        // 30,000 nested blocks in a value block (where lvsc keeps every brace): refused by the
+        // nesting limit; fmt does not indent 30,000 levels.
+        try s.write("nested.conf", "static_ipaddress {\n" + String(repeating: "{\n", count: 30_000) + String(repeating: "}\n", count: 30_001))
         let nested = try s.lvsc(["fmt", "nested.conf"])
         XCTAssertEqual(nested.status, 1)
         XCTAssertTrue(nested.stderr.contains("blocks nest more than 64 levels deep"), String(nested.stderr.prefix(2000)))
+        XCTAssertLessThan(nested.stdoutBytes.count, 1 << 20)
+        // 30,000 global_defs inside each other: keepalived ignores every '{' after the first, so
+        // the file is misread, not deep; fmt refuses it and says why.
+        try s.write("misread.conf", String(repeating: "global_defs {\n", count: 30_000) + String(repeating: "}\n", count: 30_000))
+        let misread = try s.lvsc(["fmt", "misread.conf"])
+        XCTAssertEqual(misread.status, 1)
+        XCTAssertTrue(misread.stderr.contains("keepalived ignores the '{' after it"), String(misread.stderr.prefix(2000)))
+        XCTAssertLessThan(misread.stderr.utf8.count, 1 << 20)
         XCTAssertLessThan(nested.stdoutBytes.count, 1 << 20)
 
         let release = ProcessInfo.processInfo.environment["LVSC_RELEASE_BIN"] ?? ""

@@ -40,7 +40,7 @@ final class RobustnessTests: XCTestCase {
     func testInvalidUTF8IsShownEscaped() throws {
         let r = try runLVSC(["lint", try write("utf8.conf", Data(Array("global_defs {\n}\n".utf8) + [0x76, 0x72, 0xC3, 0x28, 0x20, 0x7B, 0x0A, 0x7D, 0x0A]))])
         XCTAssertEqual(r.status, 1)
-        XCTAssertTrue(r.stdout.contains("unknown keyword 'vr\\xC3(' in root"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("unknown keyword 'vr\\xC3(' at the top level"), r.stdout)
     }
 
     func testHundredThousandNestedBraces() throws {
@@ -55,7 +55,8 @@ final class RobustnessTests: XCTestCase {
         let unclosed = String(repeating: "global_defs {\n", count: 100_000)
         let r3 = try runLVSC(["lint", try write("unclosed.conf", Data(unclosed.utf8))])
         XCTAssertEqual(r3.status, 1)
-        XCTAssertTrue(r3.stdout.contains("block 'global_defs' is never closed (and 99999 more inside it)"), String(r3.stdout.prefix(500)))
+        // keepalived ignores the '{' of a global_defs inside global_defs: one block stays open.
+        XCTAssertTrue(r3.stdout.contains("block 'global_defs' is never closed: 1 missing '}'"), String(r3.stdout.prefix(500)))
     }
 
     func testLongLine() throws {

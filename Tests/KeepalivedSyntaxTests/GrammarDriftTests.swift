@@ -26,7 +26,7 @@ final class GrammarDriftTests: XCTestCase {
         XCTAssertEqual(t.lookup(.virtual_server, "lb_algo")?.aliasOf, "lvs_sched")
         XCTAssertEqual(t.lookup(.virtual_server, "lb_kind")?.id, t.lookup(.virtual_server, "lvs_method")?.id)
         XCTAssertEqual(t.lookup(.HTTP_GET, "nb_get_retry")?.deprecatedAlias, true)
-        XCTAssertEqual(t.lookup(.global_defs, "lvs_id")?.status, .removed("renamed router_id in keepalived 1.1.8; keepalived 2.x reports 'Unknown keyword' and ignores it"))
+        XCTAssertEqual(t.lookup(.global_defs, "lvs_id")?.status, .removed("in 1.x it named the director in alerts; renamed router_id in 1.1.8, so under 2.x router_id stays the host name (write router_id VALUE to keep the name)"))
         XCTAssertEqual(t.lookup(.vrrp_instance, "virtual_router_id")?.max, 255)
         XCTAssertNil(t.lookup(.vrrp_instance, "Priority"), "keywords are case-sensitive")
         XCTAssertEqual(t.suggestion(for: "priorty", in: .vrrp_instance), "priority")

@@ -16,7 +16,7 @@ public struct Apply: OutputCommand {
     @Flag(name: .customLong("dry-run"), help: "Print the plan and change nothing")
     public var dryRun = false
 
-    @Option(help: "Requests sent before their acknowledgements are read")
+    @Option(help: ArgumentHelp("Requests sent before their acknowledgements are read", valueName: "count"))
     public var window: Int = 256
 
     @Flag(help: "Print how long each phase took")

@@ -3,14 +3,14 @@ import ArgumentParser
 /// Which cluster (and which host of it) a command works on: the options every emitting command
 /// shares, and the only copy of them.
 public struct ClusterOptions: ParsableArguments {
-    @Option(help: "cluster.txt (default: ./cluster.txt)", completion: .file(extensions: ["txt"]))
+    @Option(help: ArgumentHelp("cluster.txt (default: ./cluster.txt)", valueName: "cluster.txt"), completion: .file(extensions: ["txt"]))
     public var inventory: String?
 
-    @Option(name: .customShort("f"), help: "One keepalived.conf as a one-director cluster (instead of an inventory)",
+    @Option(name: .customShort("f"), help: ArgumentHelp("One keepalived.conf as a one-director cluster (instead of an inventory)", valueName: "file"),
             completion: .file(extensions: ["conf"]))
     public var file: String?
 
-    @Option(help: "The director (or host) from the inventory", completion: .custom { Completion.hosts($0) })
+    @Option(help: ArgumentHelp("The director (or host) from the inventory", valueName: "name"), completion: .custom { Completion.hosts($0) })
     public var host: String?
 
     @Flag(help: "Emit even when the cluster has lint errors (they are listed)")

@@ -12,7 +12,7 @@ public struct Dump: OutputCommand {
     @Argument(help: "keepalived.conf; - for standard input", completion: .file(extensions: ["conf"]))
     public var file: String
 
-    @Option(name: .customLong("config-id"), help: "keepalived's -i: which @id lines apply")
+    @Option(name: .customLong("config-id"), help: ArgumentHelp("keepalived's -i: which @id lines apply", valueName: "id"))
     public var configID: String?
 
     public init() {}

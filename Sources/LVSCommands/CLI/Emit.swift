@@ -3,7 +3,7 @@ import ArgumentParser
 /// `lvsc emit`
 public struct Emit: ParsableCommand {
     public static let configuration = CommandConfiguration(
-        abstract: "Generate what the seed's operator typed by hand: ipvsadm scripts, rc.final blocks, keepalived.conf.",
+        abstract: "Generate what operators type by hand: ipvsadm scripts, rc.final blocks, keepalived.conf.",
         discussion: "Refuses to emit when the cluster has lint errors, unless --force.",
         subcommands: [EmitIPVS.self, EmitRCFinal.self, EmitSystemd.self, EmitKeepalived.self])
 

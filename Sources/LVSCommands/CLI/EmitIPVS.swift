@@ -13,7 +13,7 @@ public struct EmitIPVS: OutputCommand {
 
     @OptionGroup public var cluster: ClusterOptions
 
-    @Option(help: "restore: exactly ipvsadm-save -n of the loaded table; commands: a re-runnable sh script")
+    @Option(help: ArgumentHelp("restore: exactly ipvsadm-save -n of the loaded table; commands: a re-runnable sh script", valueName: "style"))
     public var style: IPVSScript.Style = .restore
 
     @OptionGroup public var every: EveryDirectorOptions

@@ -16,19 +16,19 @@ public struct EmitRCFinal: OutputCommand {
     @Flag(help: "Every host with a role, one file each (needs --out)")
     public var all = false
 
-    @Option(help: "Folder for --all", completion: .directory)
+    @Option(help: ArgumentHelp("Folder for --all", valueName: "folder"), completion: .directory)
     public var out: String?
 
-    @Option(help: "Replace the host's block in this rc.final in place (or append it)", completion: .file())
+    @Option(help: ArgumentHelp("Replace the host's block in this rc.final in place (or append it)", valueName: "rc.final"), completion: .file())
     public var update: String?
 
-    @Option(help: "What a director starts: keepalived, or lvsc (its own runtime, 'lvsc run', not in this version yet)")
+    @Option(help: ArgumentHelp("What a director starts: keepalived, or lvsc (its own runtime, 'lvsc run', not in this version yet)", valueName: "runtime"))
     public var runtime: RCFinal.Runtime = .keepalived
 
-    @Option(name: .customLong("config-path"), help: "Where the director's keepalived.conf lives on the host")
+    @Option(name: .customLong("config-path"), help: ArgumentHelp("Where the director's keepalived.conf lives on the host", valueName: "path"))
     public var configPath: String = "/specials/keepalived.conf"
 
-    @Flag(name: .customLong("legacy-hidden"), help: "The seed's 2004 'hidden' sysctls instead of arp_ignore/arp_announce (warns)")
+    @Flag(name: .customLong("legacy-hidden"), help: "The 2004-era 'hidden' sysctls instead of arp_ignore/arp_announce (warns)")
     public var legacyHidden = false
 
     public init() {}

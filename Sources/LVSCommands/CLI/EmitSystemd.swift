@@ -11,10 +11,10 @@ public struct EmitSystemd: OutputCommand {
         commandName: "systemd",
         abstract: "A host's set-up for systemd: a sysctl.d file, a oneshot unit, a keepalived.service drop-in.",
         discussion: """
-        The same set-up as the host's rc.final block, as files to install under / on a host run by
-        systemd: etc/sysctl.d/90-lvsc-CLUSTER-HOST.conf, etc/systemd/system/lvsc-CLUSTER-HOST.service
-        (addresses, routes, ipvsadm lines) and, on a keepalived director,
-        etc/systemd/system/keepalived.service.d/lvsc.conf (Debian's keepalived.service with this
+        The same set-up as the host's rc.final block, as files to install under / on a host run by \
+        systemd: etc/sysctl.d/90-lvsc-CLUSTER-HOST.conf, etc/systemd/system/lvsc-CLUSTER-HOST.service \
+        (addresses, routes, ipvsadm lines) and, on a keepalived director, \
+        etc/systemd/system/keepalived.service.d/lvsc.conf (Debian's keepalived.service with this \
         director's -f, -i and -C). Example: lvsc emit systemd --host lvs01 --out root && cp -r root/etc /
         """)
 

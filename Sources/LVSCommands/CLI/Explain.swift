@@ -43,15 +43,18 @@ public enum ExplainCommand {
             }
             return out
         }
-        out.stderr = "lvsc: no rule or keyword named '\(id)'. Rules: \(RuleCatalog.all.map(\.id.rawValue).joined(separator: ", "))\n"
+        let near = RuleCatalog.nearest(to: id) ?? KeywordTable.shared.nearestKeyword(to: id)
+        out.stderr = "lvsc: no rule or keyword named '\(Shown.text(id))'" + (near.map { "; did you mean '\($0)'?" } ?? "") + " ('lvsc explain' lists the rules)\n"
         out.exitCode = .usage
         return out
     }
 
     public static func list() -> CommandOutput {
         var out = CommandOutput()
+        let idWidth = (RuleCatalog.all.map(\.id.rawValue.count).max() ?? 0) + 2
+        out.stdout += "RULE".padding(idWidth) + "SEVERITY".padding(10) + "WHAT IT FINDS\n"
         for r in RuleCatalog.all {
-            out.stdout += r.id.rawValue.padding(24) + r.severity.name.padding(9) + r.summary + "\n"
+            out.stdout += r.id.rawValue.padding(idWidth) + r.severity.name.padding(10) + r.summary + "\n"
         }
         return out
     }

@@ -92,7 +92,9 @@ public enum FormatCommand {
             let sources = SourceManager()
             let file = sources.add(path: path == "-" ? "<stdin>" : path, bytes: bytes)
             let variants = FrontEnd.read(file: file, sources: sources, configID: nil)
-            let syntax = variants.flatMap { $0.diagnostics.items }.filter { $0.rule == .syntax || $0.rule == .notKeepalived }
+            let syntax = variants.flatMap { $0.diagnostics.items }.filter {
+                $0.rule == .syntax || $0.rule == .notKeepalived || $0.message.contains(Lowering.braceIgnored)
+            }
             if !syntax.isEmpty {
                 let renderer = DiagnosticRenderer(sources: sources, rules: RuleCatalog.all.map(\.descriptor), color: false, toolVersion: lvscVersion)
                 out.stderr += renderer.render(syntax, format: .text)

@@ -12,18 +12,28 @@ public struct LVSC: ParsableCommand {
         abstract: "Compile, check and run LVS (IPVS) + keepalived clusters.",
         discussion: """
         Examples:
+          lvsc lint                          # ./cluster.txt: every director and the cluster
           lvsc lint /etc/keepalived/keepalived.conf
-          lvsc lint --inventory cluster.txt              # every director and the cluster rules
-          lvsc lint                                      # same, with ./cluster.txt
-          lvsc lint --config-id lvs01 shared.conf        # read @lvs01 lines as keepalived -i lvs01
-          lvsc lint --format sarif *.conf > lvsc.sarif   # for code scanning
-          lvsc lint --format github keepalived.conf      # annotations in GitHub Actions
+          lvsc lint --config-id lvs01 shared.conf
+          lvsc lint --format sarif --werror *.conf > lvsc.sarif
+          lvsc lint --disable auth-cleartext --error real-server-unknown
           lvsc explain vip-clash
           lvsc dump keepalived.conf | jq '.[0].virtualServers'
+          lvsc fmt --write keepalived.conf
+          lvsc emit ipvsadm --host lvs01
+          lvsc emit rc-final --all --out rc.final.d
+          lvsc emit keepalived --all --out generated
+          lvsc emit systemd --host lvs01 --out root
+          lvsc plan --host lvs01 --state current.ipvsadm
+          lvsc apply --host lvs01
+          lvsc state --format json
 
-        Exit codes: 0 clean, 1 errors found (or warnings with --werror), 2 usage error or unreadable input,
-        3 the system cannot do it (no IPVS, no privileges, missing module or interface), 4 the kernel's
-        state changed during lvsc apply (run it again).
+        Exit codes: 0 clean; 1 errors found (or warnings with --werror); 2 usage \
+        error or unreadable input; 3 the system cannot do it (no IPVS, no \
+        privileges, a missing module or interface); 4 the kernel's state changed \
+        during lvsc apply (run it again).
+
+        Shell completion: lvsc --generate-completion-script bash (or zsh, fish).
         """,
         version: lvscVersion,
         subcommands: [Lint.self, Explain.self, Dump.self, Emit.self, Fmt.self, PlanCmd.self, Apply.self, State.self]

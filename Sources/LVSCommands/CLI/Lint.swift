@@ -12,30 +12,46 @@ public struct Lint: OutputCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Check keepalived.conf files (- reads standard input).",
         discussion: """
-        Without --config-id, a file with @id lines is checked once per id it names, and each
-        finding says under which ids it holds. With --inventory (or with no arguments where a
-        cluster.txt is), every director's file is read with the director's name as config id
+        Without --config-id, a file with @id lines is checked once per id it names, and each \
+        finding says under which ids it holds. With --inventory (or with no arguments where a \
+        cluster.txt is), every director's file is read with the director's name as config id \
         and the cluster rules run across all of them.
         """)
 
     @Argument(help: "keepalived.conf files; - for standard input", completion: .file(extensions: ["conf"]))
     public var files: [String] = []
 
-    @Option(help: "cluster.txt: lint every director it names (with its name as config id) and the cluster rules",
+    @Option(help: ArgumentHelp("cluster.txt: lint every director it names (with its name as config id) and the cluster rules", valueName: "cluster.txt"),
             completion: .file(extensions: ["txt"]))
     public var inventory: String?
 
-    @Option(help: "Output format: text, json, sarif or github")
+    @Option(help: ArgumentHelp("Output format: text, json, sarif or github", valueName: "format"))
     public var format: DiagnosticFormat = .text
 
-    @Option(name: .customLong("config-id"), help: "keepalived's -i: which @id lines apply")
+    @Option(name: .customLong("config-id"), help: ArgumentHelp("keepalived's -i: which @id lines apply", valueName: "id"))
     public var configID: String?
 
-    @Flag(name: .customLong("find-inventory"), help: "Lint each file as part of the cluster whose cluster.txt is in its folder or above (for pre-commit)")
+    @Flag(name: .customLong("find-inventory"), help: "Lint each file as part of the cluster whose cluster.txt is in its folder or above, and skip files that no cluster names and that hold no keepalived keyword (for pre-commit)")
     public var findInventory = false
 
     @Flag(help: "Treat warnings as errors for the exit code")
     public var werror = false
+
+    @Option(name: .customLong("disable"), help: ArgumentHelp("Do not report these rules (ids, comma-separated; repeatable)", valueName: "rule"))
+    public var disable: [String] = []
+
+    @Option(name: .customLong("error"), help: ArgumentHelp("Report these rules as errors", valueName: "rule"))
+    public var raiseToError: [String] = []
+
+    @Option(name: .customLong("warning"), help: ArgumentHelp("Report these rules as warnings", valueName: "rule"))
+    public var setToWarning: [String] = []
+
+    @Option(name: .customLong("note"), help: ArgumentHelp("Report these rules as notes (they never fail the run)", valueName: "rule"))
+    public var lowerToNote: [String] = []
+
+    @Option(name: .customLong("rules"), help: ArgumentHelp("Rule settings file (default: the .lvsc-rules in the current folder or the nearest one above)", valueName: "file"),
+            completion: .file())
+    public var rulesFile: String?
 
     @Flag(name: .shortAndLong, help: "Hide notes")
     public var quiet = false
@@ -46,6 +62,25 @@ public struct Lint: OutputCommand {
         if files.isEmpty && LintCommand.defaultInventory(paths: files, inventory: inventory) == nil {
             throw ValidationError("give keepalived.conf files, --inventory cluster.txt, or run where a cluster.txt is")
         }
+        for list in disable + raiseToError + setToWarning + lowerToNote {
+            if case .failure(let e) = RulePolicy.ruleIDs(list) { throw ValidationError(e.message) }
+        }
+    }
+
+    /// The settings file, then the command line (which wins).
+    func policy() -> Result<RulePolicy, RulePolicy.PolicyError> {
+        var policy: RulePolicy
+        switch LintCommand.settingsFile(rulesFile) {
+        case .failure(let e): return .failure(e)
+        case .success(let p): policy = p
+        }
+        for (verb, lists) in [("disable", disable), ("error", raiseToError), ("warning", setToWarning), ("note", lowerToNote)] {
+            for list in lists {
+                guard case .success(let ids) = RulePolicy.ruleIDs(list) else { continue }
+                for id in ids { policy.set(verb, id) }
+            }
+        }
+        return .success(policy)
     }
 
     public func execute() -> CommandOutput { LintCommand.run(self) }
@@ -74,6 +109,18 @@ public enum LintCommand {
         }
     }
 
+    /// The rule settings file named, or the `.lvsc-rules` found from the current folder up
+    /// (an empty policy when there is none).
+    static func settingsFile(_ explicit: String?) -> Result<RulePolicy, RulePolicy.PolicyError> {
+        var cwd = [CChar](repeating: 0, count: 4096)
+        let here = getcwd(&cwd, cwd.count).map { _ in String(decoding: cwd.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) } ?? "."
+        guard let path = explicit ?? RulePolicy.find(from: here) else { return .success(RulePolicy()) }
+        switch ConfigParser.readAll(path) {
+        case .failure(let e): return .failure(RulePolicy.PolicyError(message: "cannot read rule settings \(Shown.path(path)): \(e.message)"))
+        case .success(let bytes): return RulePolicy.parse(bytes, path: path)
+        }
+    }
+
     static func realPath(_ p: String) -> String {
         guard let r = realpath(p, nil) else { return p }
         defer { free(r) }
@@ -93,6 +140,14 @@ public enum LintCommand {
             paths = paths.filter { !$0.hasSuffix("cluster.txt") }
         }
         var out = CommandOutput()
+        let policy: RulePolicy
+        switch lint.policy() {
+        case .failure(let e):
+            out.stderr = "lvsc: \(e.message)\n"
+            out.exitCode = .usage
+            return out
+        case .success(let p): policy = p
+        }
         let sources = SourceManager()
         let linter = Linter(sources: sources)
         var all: [Diagnostic] = []
@@ -123,6 +178,12 @@ public enum LintCommand {
             case .success(let bytes):
                 let file = sources.add(path: path == "-" ? "<stdin>" : path, bytes: bytes)
                 let result = linter.lint(file: file, configID: options.configID)
+                // A pre-commit hook sees every *.conf of the repository: one that no cluster
+                // names and that holds no keepalived keyword (an nginx site) is not ours.
+                if options.findInventory, result.diagnostics.contains(where: { $0.rule == .notKeepalived && $0.span?.file == UInt32(file.id) }) {
+                    out.stderr += "lvsc: skipped \(Shown.path(path)): no cluster.txt names it and it holds no keepalived keyword\n"
+                    continue
+                }
                 all += result.diagnostics
                 out.retained.append(result)
                 dropped += result.dropped
@@ -132,15 +193,21 @@ public enum LintCommand {
         }
         let renderer = DiagnosticRenderer(sources: sources, rules: RuleCatalog.all.map(\.descriptor),
                                           color: color, toolVersion: lvscVersion)
+        // One finding per cause: a file read both in a cluster and on its own reports once.
+        var seen = Set<Diagnostic>()
+        all = policy.apply(all.filter { seen.insert($0).inserted })
         let shown = options.quiet ? all.filter { $0.severity != .note } : all
         out.stdout = OutputBytes(renderer.render(shown, format: options.format))
-        let errors = all.filter { $0.severity == .error }.count + droppedErrors
-        let warnings = all.filter { $0.severity == .warning }.count + droppedWarnings
+        let active = all.filter(\.isActive)
+        let errors = active.filter { $0.severity == .error }.count + droppedErrors
+        let warnings = active.filter { $0.severity == .warning }.count + droppedWarnings
+        let suppressed = all.count - active.count
         if dropped > 0 {
             out.stderr += "lvsc: \(dropped) more findings not shown (\(droppedErrors) errors, \(droppedWarnings) warnings); each file shows its first 2000\n"
         }
         if options.format == .text {
-            out.stderr += "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")\n"
+            let silenced = suppressed > 0 ? ", \(suppressed) suppressed by lvsc-ignore comments" : ""
+            out.stderr += "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")\(silenced)\n"
         }
         if unreadable { out.exitCode = .usage }
         else if errors > 0 || (options.werror && warnings > 0) { out.exitCode = .findings }

@@ -13,13 +13,13 @@ public struct PlanCmd: OutputCommand {
 
     @OptionGroup public var cluster: ClusterOptions
 
-    @Option(help: "Current state: ipvsadm-save -n output or lvsc's JSON state (default: empty)", completion: .file())
+    @Option(help: ArgumentHelp("Current state: ipvsadm-save -n output or lvsc's JSON state (default: empty)", valueName: "file"), completion: .file())
     public var state: String?
 
     @Flag(help: "Read the current state from the kernel through netlink")
     public var live = false
 
-    @Option(help: "text or json")
+    @Option(help: ArgumentHelp("text or json", valueName: "format"))
     public var format: PlanCommand.Format = .text
 
     @Flag(help: "Say for each operation which configuration line caused it")

@@ -11,7 +11,7 @@ extension StateCommand.Format: ExpressibleByArgument {}
 public struct State: OutputCommand {
     public static let configuration = CommandConfiguration(abstract: "Print the kernel's IPVS table (ipvsadm-save -n format) or lvsc's JSON state.")
 
-    @Option(help: "ipvsadm or json")
+    @Option(help: ArgumentHelp("ipvsadm or json", valueName: "format"))
     public var format: StateCommand.Format = .ipvsadm
 
     public init() {}
