@@ -124,7 +124,7 @@ public final class ConfigParser {
     var assumedInstanceNoted = false
 
     /// This machine's host name up to the first '.', keepalived's default config id.
-    static let hostConfigID: String = {
+    public static let hostConfigID: String = {
         var buf = [CChar](repeating: 0, count: 256)
         guard gethostname(&buf, buf.count - 1) == 0 else { return "localhost" }
         let name = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

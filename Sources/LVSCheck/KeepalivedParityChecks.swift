@@ -19,7 +19,8 @@ extension ConfigChecks {
 
     var executedScripts: [ExecutedScript] {
         var out: [ExecutedScript] = []
-        for s in config.scripts {
+        // keepalived runs VRRP, and so its scripts, only when there is an instance.
+        for s in config.scripts where !config.instances.isEmpty {
             if let cmd = s.script { out.append(ExecutedScript(what: "vrrp_script \(s.name.value)", span: cmd.span, user: s.user?.value)) }
         }
         for i in config.instances {

@@ -116,7 +116,10 @@ public struct Lowering {
                 return nil
             }
         }
-        let count = n.argCount
+        var count = n.argCount
+        // A script line is split by keepalived's quoted-escaped rules, not by blanks: a single-
+        // quoted command with blanks and double quotes inside is one word.
+        if spec.type == .command, count > spec.maxArgs, let words = ScriptCommand.wordCount(rawArguments(n)) { count = words }
         if count < spec.minArgs {
             diags.add(.missingArgument, .error,
                       spec.minArgs == 1 ? "'\(spec.name)' needs a value" : "'\(spec.name)' needs at least \(spec.minArgs) values",
@@ -124,9 +127,9 @@ public struct Lowering {
             return nil
         }
         if count > spec.maxArgs {
-            let extra = tree.arg(n, spec.maxArgs)
+            let extra = tree.arg(n, min(spec.maxArgs, n.argCount - 1))
             diags.add(.syntax, .warning, "unexpected extra word '\(text(extra))' after '\(spec.name)'; keepalived ignores it",
-                      at: span(extra).union(span(tree.arg(n, count - 1))))
+                      at: span(extra).union(span(tree.arg(n, n.argCount - 1))))
         }
         if count > 0 { checkValue(n, spec) }
         return spec

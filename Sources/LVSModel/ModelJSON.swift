@@ -71,7 +71,8 @@ public struct ModelJSON {
     }
 
     func script(_ s: VRRPScript) -> JSON {
-        .object([("name", str(s.name)), ("script", str(s.script)), ("interval", dbl(s.interval)),
+        .object([("name", str(s.name)), ("script", str(s.script)),
+                 ("argv", s.command.map { .array($0.value.words.map { .string($0) }) } ?? .null), ("interval", dbl(s.interval)),
                  ("timeout", dbl(s.timeout)), ("weight", int(s.weight)), ("rise", int(s.rise)), ("fall", int(s.fall)),
                  ("user", str(s.user)), ("at", at(s.span))])
     }

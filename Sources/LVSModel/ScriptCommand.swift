@@ -35,6 +35,13 @@ public struct ScriptCommand: Sendable, Hashable {
         case empty
     }
 
+    /// How many words keepalived's first, quoted-escaped pass makes of the line: the command,
+    /// then its user and group.
+    public static func wordCount<C: Collection>(_ line: C) -> Int? where C.Element == UInt8 {
+        if case .success(let w) = split(Array(line), escapes: true) { return w.count }
+        return nil
+    }
+
     public static func parse<C: Collection>(_ line: C) -> Result<ScriptCommand, ParseError> where C.Element == UInt8 {
         let words: [[UInt8]]
         switch split(Array(line), escapes: true) {

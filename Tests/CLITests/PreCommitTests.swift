@@ -27,12 +27,17 @@ final class PreCommitTests: XCTestCase {
         try check(sh("git init -q && git add -A && git commit -qm snapshot", in: hookRepo, env: env), "committing the snapshot")
         let rev = try sh("git rev-parse HEAD", in: hookRepo).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
-        // The user's repository: the seed's admin tree with a drifted backup.
+        // The user's repository: the example cluster's admin tree with a drifted backup.
         let user = work.appendingPathComponent("admin")
         try FileManager.default.createDirectory(at: user, withIntermediateDirectories: true)
         for f in ["cluster.txt", "lvs01.conf", "lvs02.conf"] {
             try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("Fixtures/archive/\(f)"), to: user.appendingPathComponent(f))
         }
+        // An nginx site in the same repository: the hook's *.conf pattern passes it to lvsc,
+        // which skips it (no cluster names it, no keepalived keyword) instead of refusing it.
+        try FileManager.default.createDirectory(at: user.appendingPathComponent("nginx"), withIntermediateDirectories: true)
+        try "server {\n    listen 80;\n    location / {\n        root /var/www;\n    }\n}\n"
+            .write(to: user.appendingPathComponent("nginx/site.conf"), atomically: true, encoding: .utf8)
         let lvs02 = user.appendingPathComponent("lvs02.conf")
         let fixed = try String(contentsOf: lvs02, encoding: .utf8)
         try fixed.replacingOccurrences(of: "advert_int 1", with: "advert_int 3").write(to: lvs02, atomically: true, encoding: .utf8)
@@ -55,6 +60,7 @@ final class PreCommitTests: XCTestCase {
         let green = try sh("../venv/bin/pre-commit run --all-files", in: user, env: env)
         XCTAssertEqual(green.status, 0, green.stdout + green.stderr)
         XCTAssertTrue(green.stdout.contains("lvsc lint") && green.stdout.contains("Passed"), green.stdout)
+        XCTAssertFalse(green.stdout.contains("not-keepalived"), "the nginx site is not linted: " + green.stdout)
 
         // The same through the hook that uses an installed lvsc (the release binary on PATH).
         if let release = ProcessInfo.processInfo.environment["LVSC_RELEASE_BIN"] {

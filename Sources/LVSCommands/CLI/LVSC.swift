@@ -12,7 +12,7 @@ public struct LVSC: ParsableCommand {
         abstract: "Compile, check and run LVS (IPVS) + keepalived clusters.",
         discussion: """
         Examples:
-          lvsc lint                          # ./cluster.txt: every director and the cluster
+          lvsc lint                     # ./cluster.txt, all its directors
           lvsc lint /etc/keepalived/keepalived.conf
           lvsc lint --config-id lvs01 shared.conf
           lvsc lint --format sarif --werror *.conf > lvsc.sarif

@@ -205,7 +205,9 @@ public enum LintCommand {
         if dropped > 0 {
             out.stderr += "lvsc: \(dropped) more findings not shown (\(droppedErrors) errors, \(droppedWarnings) warnings); each file shows its first 2000\n"
         }
-        if options.format == .text {
+        // Nothing could be read: the reason was said; a count of findings would suggest a check.
+        let readSomething = !out.retained.isEmpty
+        if options.format == .text, readSomething {
             let silenced = suppressed > 0 ? ", \(suppressed) suppressed by lvsc-ignore comments" : ""
             out.stderr += "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")\(silenced)\n"
         }
