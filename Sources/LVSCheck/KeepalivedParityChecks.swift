@@ -101,6 +101,11 @@ extension ConfigChecks {
     /// Settings keepalived reads and then ignores or replaces with a default.
     mutating func ignoredSettings() {
         for i in config.instances {
+            // Linux interface names have at most 15 bytes (IFNAMSIZ 16 with its NUL).
+            if let name = i.interface, name.value.utf8.count > 15 {
+                diags.add(.invalidValue, .error, "interface name '\(name.value)' is longer than the 15 bytes Linux allows: keepalived ignores it, and vrrp_instance \(i.name.value) has no interface",
+                          at: name.span, hint: "write the interface's name as 'ip link' shows it")
+            }
             if let kw = i.unicastPeerKeyword, i.unicastPeers.isEmpty {
                 diags.add(.ignoredSetting, .warning, "vrrp_instance \(i.name.value): unicast_peer lists no peer, so keepalived falls back to multicast (and calls this deprecated)",
                           at: kw, hint: "list the other directors' addresses in unicast_peer, or remove the block to use multicast on purpose")

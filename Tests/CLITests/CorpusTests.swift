@@ -28,12 +28,24 @@ final class CorpusTests: XCTestCase {
     enum Kind { case host, warning, error }
 
     static func kind(_ text: String) -> Kind {
+        // The machine's interfaces, its users, the scripts it has, and its DNS (keepalived
+        // resolves an smtp_server name when it reads the file).
         if text.contains("doesn't exist") || text.contains("Non-existent interface") || text.contains("Unknown interface")
-            || text.contains("Unable to set default user") || text.contains("not found, ignoring") { return .host }
+            || text.contains("Unable to set default user") || text.contains("not found, ignoring")
+            || text.contains("not found/accessible") || isUnresolvedSMTPName(text) { return .host }
         let lower = text.lowercased()
         if lower.hasPrefix("warning") || lower.contains("deprecated") || text.contains("Please use")
-            || text.contains("probably not what you want") || lower.contains("will be ignored") { return .warning }
+            || text.contains("probably not what you want") || lower.contains("will be ignored")
+            || lower.contains("setting default") || lower.contains("defaulting to") || text.contains("Ignoring ") { return .warning }
         return .error
+    }
+
+    /// "Invalid smtp server NAME PORT" for a host name (not an address): a DNS answer this
+    /// machine did not get.
+    static func isUnresolvedSMTPName(_ text: String) -> Bool {
+        guard text.hasPrefix("Invalid smtp server ") else { return false }
+        let name = text.dropFirst("Invalid smtp server ".count).split(separator: " ").first.map(String.init) ?? ""
+        return IPAddress.parse(Array(name.utf8)) == nil && name.contains(where: \.isLetter)
     }
 
     /// `(Line N) msg` or `(PATH: Line N) msg`.
@@ -46,8 +58,8 @@ final class CorpusTests: XCTestCase {
         return (n, raw[raw.index(after: close)...].trimmingCharacters(in: .whitespaces))
     }
 
-    static func recorded() throws -> [String: Verdict] {
-        let text = try String(contentsOf: corpus.appendingPathComponent("keepalived-t.txt"), encoding: .utf8)
+    static func recorded(_ root: URL = corpus) throws -> [String: Verdict] {
+        let text = try String(contentsOf: root.appendingPathComponent("keepalived-t.txt"), encoding: .utf8)
         var out: [String: Verdict] = [:]
         var current: String?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
@@ -135,11 +147,14 @@ final class CorpusTests: XCTestCase {
         guard let keepalived = ["/usr/sbin/keepalived", "/usr/local/sbin/keepalived"].first(where: FileManager.default.isExecutableFile) else {
             throw XCTSkip("live corpus test skipped: keepalived is not installed (scripts/test.sh installs it)")
         }
-        let names = try Self.recorded().keys.sorted()
-        for name in names {
+        try live(keepalived, root: Self.corpus, source: "live")
+    }
+
+    func live(_ keepalived: String, root: URL, source: String) throws {
+        for name in try Self.recorded(root).keys.sorted() {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: keepalived)
-            p.arguments = ["-t", "-i", Self.configID, "-f", Self.corpus.appendingPathComponent(name).path]
+            p.arguments = ["-t", "-i", Self.configID, "-f", root.appendingPathComponent(name).path]
             let err = Pipe()
             p.standardError = err
             p.standardOutput = FileHandle.nullDevice
@@ -147,7 +162,50 @@ final class CorpusTests: XCTestCase {
             let data = err.fileHandleForReading.readDataToEndOfFile()
             p.waitUntilExit()
             let messages = String(decoding: data, as: UTF8.self).split(separator: "\n").map { Self.message(String($0)) }
-            check(name, Verdict(rc: p.terminationStatus, messages: messages.map { ($0.0, $0.1) }), source: "live")
+            check(name, Verdict(rc: p.terminationStatus, messages: messages.map { ($0.0, $0.1) }), source: source, root: root)
+        }
+    }
+
+    // MARK: the public corpus
+
+    /// Real configurations from public repositories (container images, deployment and HA
+    /// repositories, an Ansible-style files/ tree). Their files stay out of this repository;
+    /// `Fixtures/public-corpus.manifest` says where each came from (repository, commit, path) and
+    /// its SHA-256, and the corpus lives beside the repository (../public-corpus, or
+    /// LVSC_PUBLIC_CORPUS) with keepalived's recorded verdicts.
+    static let publicCorpus: URL = {
+        if let p = ProcessInfo.processInfo.environment["LVSC_PUBLIC_CORPUS"], !p.isEmpty { return URL(fileURLWithPath: p) }
+        return root.deletingLastPathComponent().appendingPathComponent("public-corpus")
+    }()
+
+    struct ManifestEntry { var file: String; var repository: String; var commit: String; var path: String; var sha256: String }
+
+    static func manifest() throws -> [ManifestEntry] {
+        let text = try String(contentsOf: root.appendingPathComponent("Fixtures/public-corpus.manifest"), encoding: .utf8)
+        return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in
+            let f = line.split(separator: " ").map(String.init)
+            return f.count == 5 ? ManifestEntry(file: f[0], repository: f[1], commit: f[2], path: f[3], sha256: f[4]) : nil
+        }
+    }
+
+    func testPublicCorpus() throws {
+        let entries = try Self.manifest()
+        XCTAssertGreaterThanOrEqual(entries.count, 15)
+        guard FileManager.default.fileExists(atPath: Self.publicCorpus.appendingPathComponent("keepalived-t.txt").path) else {
+            throw XCTSkip("public corpus skipped: \(Self.publicCorpus.path) is absent (files from public repositories stay out of this repository; Fixtures/public-corpus.manifest lists each one's repository, commit, path and SHA-256)")
+        }
+        // The files judged are the files the manifest names, byte for byte.
+        for e in entries {
+            let r = try sh("sha256sum '\(e.file)'", in: Self.publicCorpus)
+            XCTAssertEqual(String(r.stdout.prefix(64)), e.sha256, "\(e.file) is not the file \(e.repository) holds at \(e.commit)")
+        }
+        let verdicts = try Self.recorded(Self.publicCorpus)
+        XCTAssertEqual(Set(verdicts.keys), Set(entries.map(\.file)), "keepalived-t.txt and the manifest name the same files")
+        for name in verdicts.keys.sorted() { check(name, verdicts[name]!, source: "public recorded", root: Self.publicCorpus) }
+        if let keepalived = ["/usr/sbin/keepalived", "/usr/local/sbin/keepalived"].first(where: FileManager.default.isExecutableFile) {
+            try live(keepalived, root: Self.publicCorpus, source: "public live")
+        } else {
+            print("corpus: public corpus checked against recorded verdicts only: keepalived is not installed")
         }
     }
 }

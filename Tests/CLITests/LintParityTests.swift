@@ -137,6 +137,15 @@ final class LintParityTests: XCTestCase {
         }
     }
 
+    /// Found by the public corpus: a placeholder left in `interface` is longer than a Linux
+    /// interface name can be, and keepalived ignores it.
+    func testAnInterfaceNameLongerThanLinuxAllows() throws {
+        let s = try Scratch("ifname")
+        try s.write("k.conf", Self.instance.replacingOccurrences(of: "interface eth0", with: "interface KEEPALIVE_INTERFACE"))
+        let r = try s.lvsc(["lint", "--format", "json", "k.conf"])
+        XCTAssertTrue(try summary(r).contains("3 error invalid-value"), r.stdout)
+    }
+
     // MARK: messages
 
     func testTyposPointAtTheNearestSpellingAndTheirConsequencesAreNotes() throws {
