@@ -144,6 +144,10 @@ public final class ConfigParser {
     /// are read at a level their author did not mean.
     var misreadDepth = 0
     var misreadNotes = 0
+    /// Every `{` minus every `}` read (keepalived counts them apart from how it nests blocks),
+    /// and the last `{` keepalived ignored, to point at when they do not balance.
+    var braceBalance = 0
+    var lastIgnoredBrace: SourceSpan?
     /// Notes listed for the consequences of ignored `{`s, per file read.
     public static let maxMisreadNotes = 500
 

@@ -120,10 +120,19 @@ extension ConfigParser {
 
     func openBrace(_ s: SourceSpan, _ text: TextRef) {
         endStatement()
+        braceBalance += 1
         let context = currentContext
         if candidate >= 0 {
             let n = tree.nodes[Int(candidate)]
             if n.lookedUpIn == 0xFF || opensBlock(n.specIndex) {
+                // A top-level block that opens as written (vrrp_instance, virtual_server …) is
+                // where the author's reading and keepalived's agree again, even if a '}' meant
+                // for an ignored '{' never came.
+                if stack.isEmpty, misreadDepth > 0 {
+                    misreadDepth = 0
+                    ignoredBraces.removeAll()
+                    tree.nodes[Int(candidate)].misread = .none
+                }
                 tree.spans.append(s)
                 tree.nodes[Int(candidate)].openBraceIndex = Int32(tree.spans.count - 1)
                 stack.append(candidate)
@@ -134,6 +143,7 @@ extension ConfigParser {
             // keepalived ignores a `{` after a keyword without a block (Lowering reports it;
             // one already read at the wrong level stays a consequence of the first).
             if n.misread != .displaced { tree.nodes[Int(candidate)].misread = .braceIgnored }
+            lastIgnoredBrace = s
             ignoredBraces.append((candidate, stack.count))
             misreadDepth += 1
             candidate = -1
@@ -146,6 +156,7 @@ extension ConfigParser {
                       hint: "remove the '{', or put it on the line of the keyword whose block it opens")
             ignoredBraces.append((-1, stack.count))
             misreadDepth += 1
+            lastIgnoredBrace = s
             return
         }
         strayOpenBrace(s, text)
@@ -191,6 +202,7 @@ extension ConfigParser {
 
     func closeBrace(_ s: SourceSpan) {
         endStatement()
+        braceBalance -= 1
         candidate = -1
         let depth = stack.count
         if !ignoredBraces.isEmpty, ignoredBraces.last!.depth == depth {
@@ -224,6 +236,12 @@ extension ConfigParser {
     }
 
     func closeUnclosedBlocks() {
+        if stack.isEmpty, braceBalance > 0, let at = lastIgnoredBrace {
+            // keepalived's own count of braces: every block it read was closed, but the file
+            // has more '{' than '}' (one of them was meant to close an ignored '{').
+            diags.add(.syntax, .error, "the file has \(braceBalance) more '{' than '}': keepalived reports it (\"missing '}'s or extra '{'s\")",
+                      at: at, hint: "a '}' is missing for a block; this is the last '{' keepalived ignored")
+        }
         guard !stack.isEmpty else { return }
         let outer = tree.nodes[Int(stack[0])]
         let name = String(decoding: tree.bytes(tree.keyword(outer)), as: UTF8.self)

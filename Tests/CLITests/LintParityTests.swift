@@ -67,6 +67,18 @@ final class LintParityTests: XCTestCase {
         XCTAssertEqual(r.status, 1)
     }
 
+    /// A block whose own '}' is missing, after a misspelt one: the next top-level block reads
+    /// normally again (its errors stay errors), and the count keepalived keeps of the braces is
+    /// reported.
+    func testReadingResumesAtTheNextTopLevelBlock() throws {
+        let s = try Scratch("resync")
+        try s.write("k.conf", "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    virtual_ipaddres {\n        192.0.2.10/24\n}\n"
+                    + "vrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 52\n    bogus 1\n    virtual_ipaddress {\n        192.0.2.11/24\n    }\n}\n")
+        let rules = try summary(try s.lvsc(["lint", "--format", "json", "k.conf"]))
+        XCTAssertTrue(rules.contains("10 error unknown-keyword"), "bogus in VI_2 is an error of its own: \(rules)")
+        XCTAssertTrue(rules.contains("4 error syntax"), "keepalived's 'missing }' count: \(rules)")
+    }
+
     func testASecondInstanceOfOneNameIsSkippedWhole() throws {
         let s = try Scratch("dupname")
         try s.write("k.conf", Self.instance + Self.instance.replacingOccurrences(of: "192.0.2.10/24", with: "192.0.2.11/24\n        bogus_word"))
