@@ -4,6 +4,9 @@ import LVSModel
 struct ConfigChecks {
     let config: KeepalivedConfig
     var diags = DiagnosticBag()
+    /// Scripts of real servers (notify_up/down, MISC_CHECK), collected in the one pass over
+    /// them for the script-security rule.
+    var realServerScripts: [ExecutedScript] = []
 
     static let schedulers: Set<String> = ["rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf", "lblcr", "sed", "nq", "twos"]
 
@@ -412,8 +415,8 @@ struct ConfigChecks {
                               at: vs.key.span, hint: "add 'lb_kind DR' (or NAT/TUN) explicitly")
                 }
             }
-            realServers(vs, trackFiles: trackFiles, bfds: bfds)
-            quorumWeights(vs)
+            let totalWeight = realServers(vs, trackFiles: trackFiles, bfds: bfds)
+            quorumWeights(vs, totalWeight: totalWeight)
         }
     }
 
@@ -452,13 +455,16 @@ struct ConfigChecks {
         }
     }
 
-    mutating func realServers(_ vs: VirtualServer, trackFiles: Set<String>, bfds: Set<String>) {
+    /// Returns the real servers' total weight (keepalived's default weight is 1).
+    mutating func realServers(_ vs: VirtualServer, trackFiles: Set<String>, bfds: Set<String>) -> Int {
+        var total = 0
         // A handful of real servers per service: a linear scan beats hashing.
         var seen: [(IPAddress, Int, SourceSpan)] = []
         seen.reserveCapacity(vs.realServers.count)
         var vsPort: Int?
         if case .address(_, let p) = vs.key.value { vsPort = p }
         for rs in vs.realServers {
+            total += rs.weight?.value ?? 1
             let port = rs.port?.value ?? 0
             if let first = seen.first(where: { $0.0 == rs.address.value && $0.1 == port })?.2 {
                 diags.add(.duplicateRealServer, .error, "real_server \(rs.address.value)\(port > 0 ? " \(port)" : "") appears twice in virtual_server \(describe(vs.key.value)); keepalived drops the second",
@@ -466,7 +472,15 @@ struct ConfigChecks {
             } else {
                 seen.append((rs.address.value, port, rs.address.span))
             }
-            for c in rs.checkers { checkerRules(c, trackFiles: trackFiles, bfds: bfds) }
+            for c in rs.checkers {
+                checkerRules(c, trackFiles: trackFiles, bfds: bfds)
+                if case .misc(let m, _) = c, let p = m.path {
+                    realServerScripts.append(ExecutedScript(what: "MISC_CHECK of real_server \(rs.address.value)", span: p.span, user: m.user?.value))
+                }
+            }
+            // Rare fields: a nil box, no allocation, for almost every real server.
+            if let n = rs.notifyUp { realServerScripts.append(ExecutedScript(what: "notify_up of real_server \(rs.address.value)", span: n.span, user: nil)) }
+            if let n = rs.notifyDown { realServerScripts.append(ExecutedScript(what: "notify_down of real_server \(rs.address.value)", span: n.span, user: nil)) }
             let method = rs.method?.value ?? vs.effectiveMethod
             if method != .nat, let vp = vsPort, let rp = rs.port, rp.value != vp, rp.value != 0 {
                 diags.add(.drPortMismatch, .error,
@@ -474,5 +488,6 @@ struct ConfigChecks {
                           at: rp.span, hint: "use port \(vp), or lb_kind NAT to map ports")
             }
         }
+        return total
     }
 }

@@ -147,19 +147,20 @@ public enum InlineSuppressions {
         return code.count - 1
     }
 
-    /// memchr for the first byte, then a compare: every linted file is searched once, and
-    /// almost none holds the marker.
+    /// Whether a comment may start with the marker: memchr for the comment characters (rare
+    /// in large generated files, unlike any letter of the marker), then a compare. Every linted
+    /// file is searched once, and almost none holds a suppression.
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, haystack.count >= needle.count else { return false }
-        return haystack.withUnsafeBufferPointer { h -> Bool in
+        haystack.withUnsafeBufferPointer { h -> Bool in
             guard let base = h.baseAddress else { return false }
-            var i = 0
-            let last = h.count - needle.count
-            while i <= last {
-                guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return false }
-                i = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base
-                if h[i..<(i + needle.count)].elementsEqual(needle) { return true }
-                i += 1
+            for comment in [UInt8(ascii: "#"), UInt8(ascii: "!")] {
+                var i = 0
+                while i < h.count, let hit = memchr(base + i, Int32(comment), h.count - i) {
+                    var j = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - base + 1
+                    while j < h.count, h[j] == 0x20 || h[j] == 0x09 { j += 1 }
+                    if j + needle.count <= h.count, h[j..<(j + needle.count)].elementsEqual(needle) { return true }
+                    i = j
+                }
             }
             return false
         }

@@ -33,18 +33,9 @@ extension ConfigChecks {
                 out.append(ExecutedScript(what: "\(kw) of vrrp_sync_group \(g.name.value)", span: cmd.span, user: nil))
             }
         }
-        for vs in config.virtualServers {
-            for rs in vs.realServers {
-                if let n = rs.notifyUp { out.append(ExecutedScript(what: "notify_up of real_server \(rs.address.value)", span: n.span, user: nil)) }
-                if let n = rs.notifyDown { out.append(ExecutedScript(what: "notify_down of real_server \(rs.address.value)", span: n.span, user: nil)) }
-                for c in rs.checkers {
-                    if case .misc(let m, _) = c, let p = m.path {
-                        out.append(ExecutedScript(what: "MISC_CHECK of real_server \(rs.address.value)", span: p.span, user: m.user?.value))
-                    }
-                }
-            }
-        }
-        return out
+        // Real servers' scripts were collected in the one pass over them (ConfigChecks.realServers).
+        // In file order, so the finding points at the first script.
+        return (out + realServerScripts).sorted { ($0.span.file, $0.span.offset) < ($1.span.file, $1.span.offset) }
     }
 
     /// keepalived runs scripts as `script_user`, else as `keepalived_script` when that user
@@ -163,10 +154,8 @@ extension ConfigChecks {
     }
 
     /// quorum: the total weight of the live real servers a service needs to stay up.
-    mutating func quorumWeights(_ vs: VirtualServer) {
+    mutating func quorumWeights(_ vs: VirtualServer, totalWeight total: Int) {
         guard !vs.realServers.isEmpty else { return }
-        var total = 0
-        for rs in vs.realServers { total += rs.weight?.value ?? 1 }
         if total == 0 {
             diags.add(.quorumWeight, .warning, "every real server of virtual_server \(describe(vs.key.value)) has weight 0: IPVS sends no new connection to any of them",
                       at: vs.key.span, hint: "give the real servers that should take traffic a weight of 1 or more")

@@ -140,6 +140,11 @@ final class LintParityTests: XCTestCase {
         XCTAssertEqual(try summary(try s.lvsc(["lint", "--format", "json", "--disable", "auth-cleartext", "none.conf"])), ["2 error script-security"])
         XCTAssertEqual(try summary(try s.lvsc(["lint", "--format", "json", "--disable", "auth-cleartext", "nouser.conf"])), ["2 warning script-security"])
         XCTAssertEqual(try summary(try s.lvsc(["lint", "--format", "json", "--disable", "auth-cleartext", "ok.conf"])), [])
+        // Real servers' scripts count too: MISC_CHECK and notify_up, each named.
+        try s.write("rs.conf", "virtual_server 192.0.2.10 80 {\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n"
+                    + "    real_server 192.0.2.21 80 {\n        notify_up /usr/local/bin/up.sh\n        MISC_CHECK {\n            misc_path \"/bin/true\"\n        }\n    }\n}\n")
+        let rs = try json(try s.lvsc(["lint", "--format", "json", "rs.conf"])).first { $0["rule"] as? String == "script-security" }
+        XCTAssertEqual(rs?["message"] as? String, "notify_up of real_server 192.0.2.21, MISC_CHECK of real_server 192.0.2.21 run as root without enable_script_security: keepalived reports a SECURITY VIOLATION and 'keepalived -t' exits 6")
         // keepalived itself, where installed: exit 6 for the first, not for the last.
         guard let keepalived = ["/usr/sbin/keepalived"].first(where: FileManager.default.isExecutableFile) else { return }
         for (file, six) in [("none.conf", true), ("ok.conf", false)] {
