@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "LVSEmit", dependencies: ["LVSModel", "LVSKernel"]),
         // The commands behind the CLI, as a library so tests can drive them in-process.
         .target(name: "LVSCommands", dependencies: [
-            "LVSCheck", "LVSEmit", "LVSKernel", "LVSNetlink",
+            "LVSCheck", "LVSEmit", "LVSKernel", "LVSNetlink", "LVSRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lvsc", dependencies: [
@@ -61,10 +61,17 @@ let package = Package(
         // The privileged layer: the real Kernel (IPVS generic netlink, rtnetlink addresses,
         // sysctls); owns every socket and message.
         .target(name: "LVSNetlink", dependencies: ["CNetlink", "LVSKernel"], swiftSettings: swift6),
-        // VRRP: the advert codec, the raw-socket transport driven by a swift-nio event loop,
-        // timers on an injectable EventLoop (the state machine comes next).
+        // VRRP: the advert codec, the receive checks, the state machine (pure, on an injected
+        // clock) with sync groups and a simulated LAN, the raw-socket transport on swift-nio.
         .target(name: "VRRP", dependencies: [
             "LVSKernel",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: swift6),
+        // lvsc run: the VRRP engine wired to sockets, netlink and gratuitous ARP on one event
+        // loop, and the plan (with refusals) that maps a director's configuration onto it.
+        .target(name: "LVSRuntime", dependencies: [
+            "LVSModel", "VRRP", "LVSNetlink",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: swift6),

@@ -68,6 +68,7 @@ extension Lowering {
         for c in tree.children(n) {
             guard let s = spec(c, .global_defs) else { continue }
             var g = config.globalDefs
+            g.keywords.append(Located(s.name, keywordSpan(c)))
             switch s.id {
             case .global_defs__router_id:
                 g.routerID = string(c)

@@ -10,6 +10,7 @@ extension Lowering {
                 }
                 continue
             }
+            inst.keywords.append(Located(s.name, keywordSpan(c)))
             switch s.id {
             case .vrrp_instance__state:
                 if let v = string(c), let st = VRRPState(rawValue: v.value) { inst.state = Located(st, v.span) }

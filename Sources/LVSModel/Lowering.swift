@@ -154,9 +154,22 @@ public struct Lowering {
             diags.add(.unknownKeyword, n.misread == .displaced ? .note : .error, "", at: nil)
             return
         }
+        lastSuggestion = nil
+        if n.misread == .displaced {
+            // A consequence of an ignored `{` above, reported there: a note, not a second
+            // cause, and a few of them, not a flood; no suggestion is looked for (a generated
+            // block read at the wrong level can be 100,000 lines).
+            displacedNotes += 1
+            if displacedNotes <= ConfigParser.maxMisreadNotes {
+                diags.add(.unknownKeyword, .note, "keepalived reads '\(shown(kw))' \(context.place), where it does not know it, because it ignored a '{' above",
+                          at: span(kw))
+            } else if displacedNotes == ConfigParser.maxMisreadNotes + 1 {
+                diags.add(.unknownKeyword, .note, "more lines follow that keepalived reads at the wrong level; they are not listed", at: span(kw))
+            }
+            return
+        }
         let word = shown(kw)
         var hint: String?
-        lastSuggestion = nil
         if raw(kw).contains(where: { $0 >= 0x80 || $0 < 0x20 }) {
             hint = raw(kw).starts(with: [0xC2, 0xA0]) ? "a non-breaking space (U+00A0) is not a blank to keepalived; replace it with a space"
                 : "the line holds bytes that are not printable ASCII"
@@ -180,15 +193,7 @@ public struct Lowering {
             diags.add(.unknownKeyword, .error, "unknown keyword '\(word)' \(context.place): keepalived ignores the '{' after it, \(braceConsequence(context))",
                       at: span(kw), hint: hint, related: braceRelated(n, context))
         case .displaced:
-            // A consequence of an ignored `{` above, reported there: a note, not a second
-            // cause, and a few of them, not a flood.
-            displacedNotes += 1
-            if displacedNotes <= ConfigParser.maxMisreadNotes {
-                diags.add(.unknownKeyword, .note, "keepalived reads '\(word)' \(context.place), where it does not know it, because it ignored a '{' above",
-                          at: span(kw))
-            } else if displacedNotes == ConfigParser.maxMisreadNotes + 1 {
-                diags.add(.unknownKeyword, .note, "more lines follow that keepalived reads at the wrong level; they are not listed", at: span(kw))
-            }
+            break   // reported above
         case .none:
             let skipped = n.hasBlock ? "; its block is skipped" : ""
             diags.add(.unknownKeyword, .error, "unknown keyword '\(word)' \(context.place)\(skipped)", at: span(kw), hint: hint)

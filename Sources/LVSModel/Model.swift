@@ -56,6 +56,9 @@ public struct GlobalDefs: Sendable {
     /// (the host name); kept so the emitter can write it in 2.x's spelling.
     public var legacyLVSID: Located<String>?
     public var notificationEmail: [Located<String>] = []
+    /// Every keyword of the block as written, with its place: `lvsc run` refuses, by name and
+    /// line, each one it does not implement instead of ignoring it.
+    public var keywords: [Located<String>] = []
     /// The `notification_email` keyword, when written (an empty block is a finding).
     public var notificationEmailKeyword: SourceSpan?
     public var notificationEmailFrom: Located<String>?
@@ -166,6 +169,8 @@ public struct VRRPInstance: Sendable {
     /// Keywords the block misspelt (the one suggested, at the typo): the cause of findings
     /// that the keyword is missing, which are then its notes.
     public var misspelt: [Located<String>] = []
+    /// Every keyword of the block as written, with its place (see `GlobalDefs.keywords`).
+    public var keywords: [Located<String>] = []
     /// The `unicast_peer` keyword, when written (an empty block falls back to multicast).
     public var unicastPeerKeyword: SourceSpan?
     public var authentication: Authentication?

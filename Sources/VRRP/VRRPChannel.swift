@@ -14,6 +14,8 @@ public struct ReceivedAdvert: Sendable {
     /// The IPv4 TTL from the packet's own header (a raw IPv4 socket delivers the header).
     public var ttl: UInt8
     public var advert: Result<VRRPAdvert, VRRPAdvert.DecodeError>
+    /// The VRRP message itself, for the receive checks (`VRRPReceiveFilter`).
+    public var payload: [UInt8] = []
 }
 
 /// VRRP over IPv4 on one interface: lvsc opens and configures the raw protocol-112 socket
@@ -127,6 +129,6 @@ final class AdvertDecoder: ChannelInboundHandler, Sendable {
         guard headerLength >= 20, b.count >= headerLength else { return nil }
         let source = VRRPAdvert.address(Array(b[12..<16]))!, destination = VRRPAdvert.address(Array(b[16..<20]))!
         let advert = VRRPAdvert.decode(Array(b[headerLength...]), family: .inet, source: source, destination: destination)
-        return ReceivedAdvert(source: source, destination: destination, ttl: b[8], advert: advert)
+        return ReceivedAdvert(source: source, destination: destination, ttl: b[8], advert: advert, payload: Array(b[headerLength...]))
     }
 }

@@ -27,6 +27,7 @@ public struct LVSC: ParsableCommand {
           lvsc plan --host lvs01 --state current.ipvsadm
           lvsc apply --host lvs01
           lvsc state --format json
+          lvsc run --host lvs01 --vrrp-only
 
         Exit codes: 0 clean; 1 errors found (or warnings with --werror); 2 usage \
         error or unreadable input; 3 the system cannot do it (no IPVS, no \
@@ -36,7 +37,7 @@ public struct LVSC: ParsableCommand {
         Shell completion: lvsc --generate-completion-script bash (or zsh, fish).
         """,
         version: lvscVersion,
-        subcommands: [Lint.self, Explain.self, Dump.self, Emit.self, Fmt.self, PlanCmd.self, Apply.self, State.self]
+        subcommands: [Lint.self, Explain.self, Dump.self, Emit.self, Fmt.self, PlanCmd.self, Apply.self, State.self, Run.self]
     )
 
     public init() {}

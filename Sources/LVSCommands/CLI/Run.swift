@@ -1,0 +1,81 @@
+import ArgumentParser
+import Dispatch
+import LVSKernel
+import LVSNetlink
+import LVSRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `lvsc run`: the director's VRRP, in place of keepalived's VRRP process.
+public struct Run: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Run a director's VRRP instances (a drop-in peer for keepalived's VRRP).",
+        discussion: """
+        Lints first and refuses to start on errors, and refuses, by name and line, every \
+        keyword it does not implement yet. Health checks are not implemented yet: a file \
+        with virtual_server blocks needs --vrrp-only (as keepalived -P). SIGTERM or SIGINT: \
+        each MASTER resigns with priority 0, the VIPs are removed, exit 0. Examples: lvsc run \
+        --host lvs01 --vrrp-only; lvsc run -f /etc/keepalived/keepalived.conf
+        """)
+
+    @OptionGroup public var cluster: ClusterOptions
+
+    @Flag(name: .customLong("vrrp-only"), help: "Run VRRP only; leave the virtual servers to keepalived -C or lvsc apply")
+    public var vrrpOnly = false
+
+    public init() {}
+
+    public func run() throws {
+        var out = CommandOutput()
+        guard let loaded = ClusterGate.load(cluster, needDirector: true, out: &out), let d = loaded.director, let config = d.config else {
+            throw ExitCode(OutputWriter.write(out))
+        }
+        let host: [HostAddress]
+        do { host = try AddressNetlink().list() } catch {
+            out.stderr += "lvsc: cannot read this host's addresses: \(error)\n"
+            out.exitCode = .system
+            throw ExitCode(OutputWriter.write(out))
+        }
+        let vips = Set(config.instances.flatMap { $0.virtualIPs.map(\.prefix.address) })
+        let plan: VRRPRuntimePlan
+        switch VRRPRuntimePlan.make(config, vrrpOnly: vrrpOnly, primaryAddress: { iface in
+            host.first { $0.interface == iface && $0.prefix.address.family == .inet && !vips.contains($0.prefix.address) }?.prefix.address
+        }) {
+        case .success(let p): plan = p
+        case .failure(let refused):
+            let refusals = refused.items
+            for r in refusals {
+                let at = r.span.map { s -> String in let p = loaded.sources.resolve(s); return "\(p.path):\(p.line):\(p.column): " } ?? ""
+                out.stderr += "\(at)lvsc run: '\(r.keyword)': \(r.why)\n"
+            }
+            out.stderr += "lvsc: not started: \(refusals.count) setting\(refusals.count == 1 ? "" : "s") lvsc run does not implement yet (above); run keepalived for this director meanwhile\n"
+            out.exitCode = .usage
+            throw ExitCode(OutputWriter.write(out))
+        }
+        _ = OutputWriter.write(out)
+        let daemon = VRRPDaemon(plan: plan) { line in
+            _ = OutputWriter.writeAll(2, Array("lvsc run: \(line)\n".utf8))
+        }
+        do { try daemon.start() } catch {
+            _ = OutputWriter.writeAll(2, Array("lvsc run: cannot start: \(error)\n".utf8))
+            daemon.shutdown()
+            throw ExitCode(ExitStatus.system.rawValue)
+        }
+        // Signals arrive on a dispatch queue, not in a handler: the shutdown sends adverts and
+        // talks netlink, which a signal handler must not.
+        for s in [SIGTERM, SIGINT] { signal(s, SIG_IGN) }
+        var sources: [DispatchSourceSignal] = []
+        for s in [SIGTERM, SIGINT] {
+            let source = DispatchSource.makeSignalSource(signal: s, queue: .main)
+            source.setEventHandler {
+                daemon.shutdown()
+                _ = OutputWriter.writeAll(2, Array("lvsc run: stopped (signal \(s))\n".utf8))
+                Glibc.exit(0)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        withExtendedLifetime(sources) { dispatchMain() }
+    }
+}

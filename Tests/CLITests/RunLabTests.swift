@@ -1,0 +1,196 @@
+import Foundation
+import XCTest
+
+/// `lvsc run` in network namespaces (root): two directors on one link, lvsc against lvsc and
+/// against Debian's keepalived, the VIP sampled on both sides. Documentation addresses only.
+final class RunLabTests: XCTestCase {
+    struct LabSetupFailed: Error { var message: String }
+
+    final class Lab {
+        let a: String, b: String, work: String
+        var processes: [Process] = []
+
+        init(_ test: XCTestCase) throws {
+            try requirePrecondition(getuid() == 0, "RunLabTests: network namespaces need root (CI runs as root)")
+            let id = "\(getpid())-\(UInt32.random(in: 0...0xFFFF))"
+            a = "lvsc-run-a-\(id)"; b = "lvsc-run-b-\(id)"
+            work = NSTemporaryDirectory() + "lvsc-run-\(id)"
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            test.addTeardownBlock { [self] in self.remove() }
+            let r = try sh("""
+                set -e
+                ip netns add \(a); ip netns add \(b)
+                ip link add va netns \(a) type veth peer name vb netns \(b)
+                ip -n \(a) addr add 192.0.2.1/24 dev va; ip -n \(b) addr add 192.0.2.2/24 dev vb
+                for n in \(a) \(b); do ip -n $n link set lo up; done
+                ip -n \(a) link set va up; ip -n \(b) link set vb up
+                """, in: URL(fileURLWithPath: "/"))
+            guard r.status == 0 else { throw LabSetupFailed(message: "lab set-up failed: \(r.stderr)") }
+        }
+
+        func remove() {
+            for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+            _ = try? sh("ip netns del \(a) 2>/dev/null; ip netns del \(b) 2>/dev/null; rm -rf '\(work)'; true", in: URL(fileURLWithPath: "/"))
+        }
+
+        func conf(_ name: String, iface: String, priority: Int, state: String, version: Int = 2) throws -> String {
+            let path = work + "/\(name).conf"
+            // VRRPv3 has no authentication (lint refuses the block there).
+            let auth = version == 2 ? "    authentication {\n        auth_type PASS\n        auth_pass lab51\n    }\n" : ""
+            try """
+            global_defs {
+                router_id \(name)
+                vrrp_version \(version)
+            }
+            vrrp_instance VI_1 {
+                state \(state)
+                interface \(iface)
+                virtual_router_id 51
+                priority \(priority)
+                advert_int 1
+            \(auth)    virtual_ipaddress {
+                    198.51.100.10/32
+                }
+            }
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+
+        func start(_ ns: String, _ args: [String], log name: String) throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["ip", "netns", "exec", ns] + args
+            FileManager.default.createFile(atPath: work + "/\(name).log", contents: nil)
+            p.standardOutput = FileHandle(forWritingAtPath: work + "/\(name).log")
+            p.standardError = FileHandle(forWritingAtPath: work + "/\(name).log")
+            try p.run()
+            processes.append(p)
+            return p
+        }
+
+        func lvsc(_ ns: String, _ conf: String) throws -> Process {
+            try start(ns, [lvscBinary.path, "run", "-f", conf, "--vrrp-only"], log: "lvsc-\(ns)")
+        }
+
+        func keepalived(_ ns: String, _ conf: String) throws -> Process {
+            try start(ns, ["keepalived", "--dont-fork", "--log-console", "--vrrp", "--use-file", conf,
+                           "--pid", work + "/k-\(ns).pid", "--vrrp_pid", work + "/v-\(ns).pid"], log: "keepalived-\(ns)")
+        }
+
+        func holds(_ ns: String, _ iface: String) -> Bool {
+            let r = try? sh("ip -n \(ns) -4 addr show dev \(iface)", in: URL(fileURLWithPath: "/"))
+            return r?.stdout.contains("198.51.100.10/32") ?? false
+        }
+
+        /// Samples every 50 ms until `condition` holds (returns the seconds it took) or `limit` passes.
+        func wait(_ limit: Double, _ condition: () -> Bool) -> Double? {
+            let start = Date()
+            while Date().timeIntervalSince(start) < limit {
+                if condition() { return Date().timeIntervalSince(start) }
+                usleep(50_000)
+            }
+            return nil
+        }
+
+        /// For `seconds`, the VIP is on exactly the expected side at every sample.
+        func stays(_ seconds: Double, onA: Bool) -> Bool {
+            let start = Date()
+            while Date().timeIntervalSince(start) < seconds {
+                if holds(a, "va") != onA || holds(b, "vb") == onA { return false }
+                usleep(50_000)
+            }
+            return true
+        }
+
+        func log(_ name: String) -> String { (try? String(contentsOfFile: work + "/\(name).log", encoding: .utf8)) ?? "" }
+
+        func stop(_ p: Process, signal s: Int32) {
+            // `ip netns exec` execs the program: the process is lvsc (or keepalived) itself.
+            kill(p.processIdentifier, s)
+            p.waitUntilExit()
+        }
+    }
+
+    func testTwoLvscDirectorsElectAndHandOverOnSIGTERMAndSIGKILL() throws {
+        let lab = try Lab(self)
+        let a = try lab.lvsc(lab.a, try lab.conf("lvs01", iface: "va", priority: 150, state: "MASTER"))
+        let b = try lab.lvsc(lab.b, try lab.conf("lvs02", iface: "vb", priority: 100, state: "BACKUP"))
+        XCTAssertNotNil(lab.wait(8) { lab.holds(lab.a, "va") }, "lvs01 takes the VIP: " + lab.log("lvsc-\(lab.a)"))
+        XCTAssertTrue(lab.stays(5, onA: true), "the VIP stays on lvs01 alone: " + lab.log("lvsc-\(lab.b)"))
+        // SIGTERM: lvs01 resigns with priority 0; lvs02 takes over after its skew time (0.61 s).
+        lab.stop(a, signal: SIGTERM)
+        XCTAssertEqual(a.terminationStatus, 0)
+        XCTAssertFalse(lab.holds(lab.a, "va"), "lvs01 removed its VIP on SIGTERM")
+        let took = lab.wait(3) { lab.holds(lab.b, "vb") }
+        XCTAssertNotNil(took, "lvs02 takes over: " + lab.log("lvsc-\(lab.b)"))
+        XCTAssertLessThan(took ?? 9, 1.5)
+        XCTAssertTrue(lab.log("lvsc-\(lab.b)").contains("BACKUP -> MASTER"), lab.log("lvsc-\(lab.b)"))
+        // lvs01 comes back and preempts (higher priority); then SIGKILL: lvs02 after 3.61 s.
+        let a2 = try lab.lvsc(lab.a, lab.work + "/lvs01.conf")
+        XCTAssertNotNil(lab.wait(8) { lab.holds(lab.a, "va") && !lab.holds(lab.b, "vb") }, "lvs01 preempts back: " + lab.log("lvsc-\(lab.b)"))
+        lab.stop(a2, signal: SIGKILL)
+        _ = try sh("ip -n \(lab.a) addr del 198.51.100.10/32 dev va", in: URL(fileURLWithPath: "/"))
+        let killed = lab.wait(6) { lab.holds(lab.b, "vb") }
+        XCTAssertNotNil(killed)
+        XCTAssertGreaterThan(killed ?? 0, 2.5, "not before the master-down interval")
+        lab.stop(b, signal: SIGTERM)
+        XCTAssertEqual(b.terminationStatus, 0)
+    }
+
+    func testKeepalivedAsThePeerBothWays() throws {
+        let lab = try Lab(self)
+        try requirePrecondition(FileManager.default.isExecutableFile(atPath: "/usr/sbin/keepalived"), "RunLabTests: keepalived is not installed (scripts/test.sh installs it)")
+        for version in [2, 3] {
+            // keepalived MASTER, lvsc BACKUP.
+            let k = try lab.keepalived(lab.a, try lab.conf("ka\(version)", iface: "va", priority: 150, state: "MASTER", version: version))
+            let l = try lab.lvsc(lab.b, try lab.conf("lv\(version)", iface: "vb", priority: 100, state: "BACKUP", version: version))
+            XCTAssertNotNil(lab.wait(8) { lab.holds(lab.a, "va") }, "keepalived takes the VIP")
+            XCTAssertTrue(lab.stays(4, onA: true), "v\(version): lvsc stays BACKUP: " + lab.log("lvsc-\(lab.b)"))
+            // keepalived killed: lvsc takes over after the master-down interval.
+            lab.stop(k, signal: SIGKILL)
+            _ = try sh("ip -n \(lab.a) addr del 198.51.100.10/32 dev va", in: URL(fileURLWithPath: "/"))
+            XCTAssertNotNil(lab.wait(6) { lab.holds(lab.b, "vb") }, "v\(version): lvsc takes over: " + lab.log("lvsc-\(lab.b)"))
+            lab.stop(l, signal: SIGTERM)
+            XCTAssertFalse(lab.holds(lab.b, "vb"))
+            // lvsc MASTER, keepalived BACKUP.
+            let l2 = try lab.lvsc(lab.b, try lab.conf("lvm\(version)", iface: "vb", priority: 150, state: "MASTER", version: version))
+            XCTAssertNotNil(lab.wait(8) { lab.holds(lab.b, "vb") }, "lvsc takes the VIP: " + lab.log("lvsc-\(lab.b)"))
+            let k2 = try lab.keepalived(lab.a, try lab.conf("kb\(version)", iface: "va", priority: 100, state: "BACKUP", version: version))
+            XCTAssertTrue(lab.stays(5, onA: false), "v\(version): keepalived stays BACKUP: " + lab.log("keepalived-\(lab.a)"))
+            lab.stop(l2, signal: SIGTERM)
+            XCTAssertNotNil(lab.wait(3) { lab.holds(lab.a, "va") }, "v\(version): keepalived takes over from lvsc's priority 0")
+            lab.stop(k2, signal: SIGTERM)
+            _ = try? sh("ip -n \(lab.a) addr flush dev va to 198.51.100.10/32; ip -n \(lab.b) addr flush dev vb to 198.51.100.10/32", in: URL(fileURLWithPath: "/"))
+        }
+    }
+
+    /// Keywords lvsc run does not implement are refused at start, by name and line.
+    func testUnimplementedKeywordsAreRefusedByNameAndLine() throws {
+        let s = try Scratch("runrefuse")
+        try s.write("k.conf", """
+        vrrp_instance VI_1 {
+            interface lo
+            virtual_router_id 51
+            use_vmac
+            track_interface {
+                lo
+            }
+            virtual_ipaddress {
+                198.51.100.10/32
+            }
+        }
+        virtual_server 198.51.100.10 80 {
+            lb_algo rr
+            lb_kind DR
+            protocol TCP
+        }
+
+        """)
+        let r = try s.lvsc(["run", "-f", "k.conf"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("k.conf:4:5: lvsc run: 'use_vmac'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("k.conf:5:5: lvsc run: 'track_interface'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("'virtual_server': lvsc run does not run health checks yet: start it with --vrrp-only"), r.stderr)
+    }
+}
