@@ -457,8 +457,8 @@ public enum RuleCatalog {
              """, scope: .emit),
         Rule(id: .emitOption, severity: .warning, summary: "An emitter option whose output will not work on today's hosts",
              explanation: """
-             --runtime lvsc writes a block that starts 'lvsc run', which this version does not have
-             yet; --legacy-hidden writes the 2.4/2.6-era 'hidden' sysctls that mainline kernels
+             --runtime lvsc writes a block that starts 'lvsc run', which in this version runs
+             VRRP only, in the foreground, and cannot yet be started that way at boot; --legacy-hidden writes the 2.4/2.6-era 'hidden' sysctls that mainline kernels
              ignore, so the real servers answer ARP for the VIP. Both are allowed (an old layout
              may need them) and both are said.
              """, scope: .emit),

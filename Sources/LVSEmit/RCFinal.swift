@@ -6,7 +6,7 @@ public struct RCFinal {
     public enum Runtime: String, Sendable, CaseIterable { case lvsc, keepalived }
 
     public struct Options: Sendable {
-        /// keepalived until `lvsc run` exists: a block must start something that is there.
+        /// keepalived until `lvsc run` can replace it at boot: a block must start something that works.
         public var runtime: Runtime = .keepalived
         public var legacyHidden = false
         /// Where the director's keepalived.conf lives on the host (the seed's layout).
@@ -121,7 +121,7 @@ public struct RCFinal {
         let shared = cluster.directors.filter { $0.configPath == d.configPath }.count > 1
         switch options.runtime {
         case .lvsc:
-            warnings.append(EmitNote("--runtime lvsc for \(host.name.value): this lvsc has no 'run' command yet, so the block's last line fails until one that has it is installed; --runtime keepalived starts keepalived instead", at: host.name.span, rule: .emitOption, severity: .warning))
+            warnings.append(EmitNote("--runtime lvsc for \(host.name.value): this lvsc's 'run' runs VRRP only, in the foreground, and does not take --config-id yet, so the block's last line is not yet what a director starts at boot; --runtime keepalived starts keepalived instead", at: host.name.span, rule: .emitOption, severity: .warning))
             out.append("lvsc run -f \(Shell.word(options.configPath)) --config-id \(Shell.word(host.configID))")
         case .keepalived:
             out.append("/usr/sbin/keepalived -f \(Shell.word(options.configPath))" + (shared || host.parameter(.id) != nil ? " -i \(Shell.word(host.configID))" : ""))

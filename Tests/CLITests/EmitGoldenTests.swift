@@ -96,7 +96,7 @@ final class EmitGoldenTests: XCTestCase {
         let r = try run("emit rc-final --host lvs01 --runtime lvsc")
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("\nlvsc run -f /specials/keepalived.conf --config-id lvs01\n"), r.stdout)
-        XCTAssertTrue(r.stderr.contains("this lvsc has no 'run' command yet"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("this lvsc's 'run' runs VRRP only, in the foreground"), r.stderr)
         let missing = try run("run -f /specials/keepalived.conf --config-id lvs01")
         XCTAssertEqual(missing.status, 2, "when lvsc gets a run command, make --runtime lvsc the default again and drop the warning")
     }
