@@ -72,6 +72,7 @@ let package = Package(
         // loop, and the plan (with refusals) that maps a director's configuration onto it.
         .target(name: "LVSRuntime", dependencies: [
             "LVSModel", "VRRP", "LVSNetlink",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: swift6),

@@ -27,6 +27,9 @@ public struct VRRPInstancePlan: Sendable {
     public var filter: VRRPReceiveFilter
     /// The VIPs with their prefix length and label, as they go onto the interface.
     public var vips: [(prefix: IPPrefix, label: String?)]
+    /// Interfaces whose state moves the instance: its own (FAULT when down, as keepalived) and
+    /// `track_interface` entries (FAULT when down, or with a weight: the weight applies).
+    public var trackedInterfaces: [(name: String, weight: Int?)]
 }
 
 /// What a director's keepalived.conf asks of `lvsc run`'s VRRP engine, or why it cannot run it.
@@ -37,7 +40,7 @@ public struct VRRPRuntimePlan: Sendable {
     /// The keywords of an instance the engine implements.
     static let instanceKeywords: Set<String> = [
         "state", "interface", "virtual_router_id", "priority", "advert_int", "version",
-        "nopreempt", "preempt", "preempt_delay", "authentication", "virtual_ipaddress",
+        "nopreempt", "preempt", "preempt_delay", "authentication", "virtual_ipaddress", "track_interface",
     ]
     /// global_defs keywords that change nothing the engine does (names, mail addresses that
     /// keepalived only uses with smtp_alert, the script settings of scripts it refuses anyway).
@@ -105,8 +108,11 @@ public struct VRRPRuntimePlan: Sendable {
                 version: router.version, virtualRouterID: router.virtualRouterID,
                 authType: pass ? 1 : 0, authPassword: pass ? Array((inst.authentication?.password?.value ?? "").utf8) : [],
                 advertInterval: centiseconds, addresses: Set(router.virtualAddresses), ownAddresses: [primary])
+            var tracked: [(name: String, weight: Int?)] = [(iface, nil)]
+            // keepalived ignores an entry naming the instance's own interface (lint says so).
+            for t in inst.trackInterfaces where t.name.value != iface { tracked.append((t.name.value, t.weight?.value)) }
             index[inst.name.value] = instances.count
-            instances.append(VRRPInstancePlan(router: router, interface: iface, filter: filter, vips: vips))
+            instances.append(VRRPInstancePlan(router: router, interface: iface, filter: filter, vips: vips, trackedInterfaces: tracked))
         }
         let groups = config.syncGroups.map { $0.members.compactMap { index[$0.value] } }.filter { $0.count > 1 }
         if !refusals.isEmpty { return .failure(RuntimeRefusals(items: refusals)) }

@@ -4,6 +4,19 @@ import LVSNetlink
 import NIOCore
 import NIOPosix
 import VRRP
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOConcurrencyHelpers
+import Dispatch
+
+/// A flag one thread sets and another reads.
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var flag = false
+    var value: Bool { lock.withLock { flag } }
+    func set() { lock.withLock { flag = true } }
+}
 
 /// `lvsc run`'s VRRP engine: the state machines of one director (`VRRPDirector`) wired to
 /// real sockets on one swift-nio event loop. Adverts come from the raw VRRP sockets through the
@@ -24,6 +37,11 @@ public final class VRRPDaemon: @unchecked Sendable {
     var timer: Scheduled<Void>?
     public private(set) var drops: [VRRPDropCounters]
     var stopped = false
+    /// Links by name: up and running (carrier). Filled at start, then from the link monitor.
+    var links: [String: Bool] = [:]
+    let monitorDone = DispatchSemaphore(value: 0)
+    var monitorRunning = false
+    let monitorStop = LockedFlag()
 
     public init(plan: VRRPRuntimePlan, log: @escaping @Sendable (String) -> Void) {
         self.plan = plan
@@ -44,14 +62,73 @@ public final class VRRPDaemon: @unchecked Sendable {
             channels[iface] = try VRRPChannel.open(interface: iface, on: group) { [weak self] r in self?.received(r, on: iface) }
             garp[iface] = try GratuitousARP(interface: iface)
         }
+        let tracked = Set(plan.instances.flatMap { $0.trackedInterfaces.map(\.name) })
+        let initial = Dictionary(uniqueKeysWithValues: tracked.map { ($0, Self.isUp($0)) })
+        let monitor = try LinkMonitor()
         try loop.submit {
+            self.links = initial
+            for i in self.plan.instances.indices { self.perform(self.applyTracking(i)) }
             self.perform(self.director.start(now: self.now))
             self.reschedule()
         }.wait()
+        // The monitor's socket is read on a thread of its own (it is confined to one thread),
+        // which hands each change to the loop.
+        nonisolated(unsafe) let m = monitor
+        monitorRunning = true
+        DispatchQueue(label: "lvsc.link-monitor").async { [self] in
+            while !monitorStop.value {
+                guard let events = try? m.next(within: 200) else { continue }
+                for case .link(let name, _, let up, let running) in events where tracked.contains(name) {
+                    loop.execute { self.linkChanged(name, up: up && running) }
+                }
+            }
+            monitorDone.signal()
+        }
+    }
+
+    /// Administratively up and with a carrier (SIOCGIFFLAGS).
+    static func isUp(_ name: String) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var req = ifreq()
+        withUnsafeMutableBytes(of: &req.ifr_ifrn) { p in for (i, b) in name.utf8.prefix(15).enumerated() { p[i] = b } }
+        guard ioctl(fd, UInt(SIOCGIFFLAGS), &req) == 0 else { return false }
+        let flags = Int32(req.ifr_ifru.ifru_flags)
+        return flags & Int32(IFF_UP) != 0 && flags & Int32(IFF_RUNNING) != 0
+    }
+
+    func linkChanged(_ name: String, up: Bool) {
+        guard !stopped, links[name] != up else { return }
+        links[name] = up
+        log("link \(name) is \(up ? "up" : "down")")
+        for i in plan.instances.indices where plan.instances[i].trackedInterfaces.contains(where: { $0.name == name }) {
+            perform(applyTracking(i))
+        }
+        reschedule()
+    }
+
+    /// keepalived's track_interface: down without a weight is FAULT; a negative weight applies
+    /// while the interface is down, a positive one while it is up.
+    func applyTracking(_ i: Int) -> VRRPDirector.Actions {
+        var delta = 0
+        var fault = false
+        for t in plan.instances[i].trackedInterfaces {
+            let up = links[t.name] ?? false
+            if let w = t.weight, w != 0 {
+                if up && w > 0 { delta += w }
+                if !up && w < 0 { delta += w }
+            } else if !up {
+                fault = true
+            }
+        }
+        return director.setTracking(router: i, priorityDelta: delta, fault: fault, now: now)
     }
 
     /// SIGTERM: every MASTER resigns (priority 0), the VIPs go, the sockets close.
     public func shutdown() {
+        monitorStop.set()
+        if monitorRunning { monitorDone.wait() }
         try? loop.submit {
             guard !self.stopped else { return }
             self.stopped = true

@@ -33,7 +33,7 @@ final class RunLabTests: XCTestCase {
             _ = try? sh("ip netns del \(a) 2>/dev/null; ip netns del \(b) 2>/dev/null; rm -rf '\(work)'; true", in: URL(fileURLWithPath: "/"))
         }
 
-        func conf(_ name: String, iface: String, priority: Int, state: String, version: Int = 2) throws -> String {
+        func conf(_ name: String, iface: String, priority: Int, state: String, version: Int = 2, extra: String = "") throws -> String {
             let path = work + "/\(name).conf"
             // VRRPv3 has no authentication (lint refuses the block there).
             let auth = version == 2 ? "    authentication {\n        auth_type PASS\n        auth_pass lab51\n    }\n" : ""
@@ -48,7 +48,7 @@ final class RunLabTests: XCTestCase {
                 virtual_router_id 51
                 priority \(priority)
                 advert_int 1
-            \(auth)    virtual_ipaddress {
+            \(auth)\(extra)    virtual_ipaddress {
                     198.51.100.10/32
                 }
             }
@@ -165,17 +165,45 @@ final class RunLabTests: XCTestCase {
         }
     }
 
+    /// A tracked interface going down puts the MASTER in FAULT: it resigns (priority 0) and the
+    /// VIP moves to the peer; back up, it returns to BACKUP and preempts again.
+    func testATrackedInterfaceDownMovesTheVIP() throws {
+        let lab = try Lab(self)
+        // A second link in lvs01's namespace to track (a veth pair: this kernel has no dummy links).
+        let made = try sh("ip -n \(lab.a) link add vc type veth peer name vd && ip -n \(lab.a) link set vc up && ip -n \(lab.a) link set vd up", in: URL(fileURLWithPath: "/"))
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let a = try lab.lvsc(lab.a, try lab.conf("lvs01", iface: "va", priority: 150, state: "MASTER",
+                                                  extra: "    track_interface {\n        vc\n    }\n"))
+        let b = try lab.lvsc(lab.b, try lab.conf("lvs02", iface: "vb", priority: 100, state: "BACKUP"))
+        XCTAssertNotNil(lab.wait(8) { lab.holds(lab.a, "va") && !lab.holds(lab.b, "vb") }, lab.log("lvsc-\(lab.a)"))
+        _ = try sh("ip -n \(lab.a) link set vc down", in: URL(fileURLWithPath: "/"))
+        let moved = lab.wait(3) { lab.holds(lab.b, "vb") && !lab.holds(lab.a, "va") }
+        XCTAssertNotNil(moved, "the VIP moves to lvs02: " + lab.log("lvsc-\(lab.a)"))
+        XCTAssertLessThan(moved ?? 9, 1.5, "lvs01 resigned with priority 0")
+        XCTAssertTrue(lab.log("lvsc-\(lab.a)").contains("MASTER -> FAULT"), lab.log("lvsc-\(lab.a)"))
+        _ = try sh("ip -n \(lab.a) link set vc up", in: URL(fileURLWithPath: "/"))
+        XCTAssertNotNil(lab.wait(8) { lab.holds(lab.a, "va") && !lab.holds(lab.b, "vb") }, "lvs01 preempts back: " + lab.log("lvsc-\(lab.a)"))
+        XCTAssertTrue(lab.log("lvsc-\(lab.a)").contains("FAULT -> BACKUP"), lab.log("lvsc-\(lab.a)"))
+        lab.stop(a, signal: SIGTERM)
+        lab.stop(b, signal: SIGTERM)
+        XCTAssertEqual(a.terminationStatus, 0)
+        XCTAssertEqual(b.terminationStatus, 0)
+    }
+
     /// Keywords lvsc run does not implement are refused at start, by name and line.
     func testUnimplementedKeywordsAreRefusedByNameAndLine() throws {
         let s = try Scratch("runrefuse")
         try s.write("k.conf", """
+        global_defs {
+            enable_script_security
+            script_user nobody
+        }
         vrrp_instance VI_1 {
             interface lo
             virtual_router_id 51
             use_vmac
-            track_interface {
-                lo
-            }
+            notify_master /bin/true
+            nopreempt
             virtual_ipaddress {
                 198.51.100.10/32
             }
@@ -189,8 +217,8 @@ final class RunLabTests: XCTestCase {
         """)
         let r = try s.lvsc(["run", "-f", "k.conf"])
         XCTAssertEqual(r.status, 2, r.stderr)
-        XCTAssertTrue(r.stderr.contains("k.conf:4:5: lvsc run: 'use_vmac'"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("k.conf:5:5: lvsc run: 'track_interface'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("k.conf:8:5: lvsc run: 'use_vmac'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("k.conf:9:5: lvsc run: 'notify_master'"), r.stderr)
         XCTAssertTrue(r.stderr.contains("'virtual_server': lvsc run does not run health checks yet: start it with --vrrp-only"), r.stderr)
     }
 }
