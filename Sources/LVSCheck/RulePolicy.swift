@@ -41,7 +41,7 @@ public struct RulePolicy: Sendable, Equatable {
         for name in list.split(separator: ",").map({ String($0).trimmed }) where !name.isEmpty {
             guard let id = RuleID(named: name) else {
                 let near = RuleCatalog.nearest(to: name).map { " (did you mean '\($0)'?)" } ?? " ('lvsc explain' lists them)"
-                return .failure(PolicyError(message: "'\(name)' is not a rule id\(near)"))
+                return .failure(PolicyError(message: "'\(ValueSyntax.escaped(name))' is not a rule id\(near)"))
             }
             out.append(id)
         }
@@ -63,13 +63,13 @@ public struct RulePolicy: Sendable, Equatable {
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
             guard let verb = words.first else { continue }
             guard verbs.contains(verb) else {
-                return .failure(PolicyError(message: "\(path):\(n + 1): '\(verb)' is not a setting; write one of \(verbs.joined(separator: ", ")) and rule ids"))
+                return .failure(PolicyError(message: "\(ValueSyntax.escaped(path)):\(n + 1): '\(ValueSyntax.escaped(verb))' is not a setting; write one of \(verbs.joined(separator: ", ")) and rule ids"))
             }
             guard words.count >= 2 else {
-                return .failure(PolicyError(message: "\(path):\(n + 1): '\(verb)' needs rule ids"))
+                return .failure(PolicyError(message: "\(ValueSyntax.escaped(path)):\(n + 1): '\(ValueSyntax.escaped(verb))' needs rule ids"))
             }
             switch ruleIDs(words.dropFirst().joined(separator: ",")) {
-            case .failure(let e): return .failure(PolicyError(message: "\(path):\(n + 1): \(e.message)"))
+            case .failure(let e): return .failure(PolicyError(message: "\(ValueSyntax.escaped(path)):\(n + 1): \(e.message)"))
             case .success(let ids): for id in ids { policy.set(verb, id) }
             }
         }

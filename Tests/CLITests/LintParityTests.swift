@@ -229,6 +229,11 @@ final class LintParityTests: XCTestCase {
         let typo = try s.lvsc(["lint", "--disable", "auth-cleartxt", "k.conf"])
         XCTAssertEqual(typo.status, 2)
         XCTAssertTrue(typo.stderr.contains("did you mean 'auth-cleartext'?"), typo.stderr)
+        // Terminal escapes in a repository's settings file reach CI logs escaped.
+        try s.write(".lvsc-rules", "\u{1B}[2Jdisable auth-cleartext\n")
+        let hostile = try s.lvsc(["lint", "k.conf"])
+        XCTAssertEqual(hostile.status, 2)
+        XCTAssertFalse(hostile.stderr.contains("\u{1B}"), hostile.stderr)
         try s.write(".lvsc-rules", "silence auth-cleartext\n")
         let bad = try s.lvsc(["lint", "k.conf"])
         XCTAssertEqual(bad.status, 2)
