@@ -78,8 +78,15 @@ public final class VRRPDaemon: @unchecked Sendable {
         DispatchQueue(label: "lvsc.link-monitor").async { [self] in
             while !monitorStop.value {
                 guard let events = try? m.next(within: 200) else { continue }
-                for case .link(let name, _, let up, let running) in events where tracked.contains(name) {
-                    loop.execute { self.linkChanged(name, up: up && running) }
+                for event in events {
+                    switch event {
+                    case .link(let name, _, let up, let running) where tracked.contains(name):
+                        loop.execute { self.linkChanged(name, up: up && running) }
+                    case .addressRemoved(let a):
+                        loop.execute { self.addressRemoved(a) }
+                    default:
+                        break
+                    }
                 }
             }
             monitorDone.signal()
@@ -106,6 +113,21 @@ public final class VRRPDaemon: @unchecked Sendable {
             perform(applyTracking(i))
         }
         reschedule()
+    }
+
+    /// A VIP deleted while its instance is MASTER (by hand, or by another tool): put it back and
+    /// say so. Removals lvsc makes itself happen after the instance has left MASTER.
+    func addressRemoved(_ a: HostAddress) {
+        guard !stopped else { return }
+        for (i, p) in plan.instances.enumerated() where p.interface == a.interface && director.routers[i].state == .master {
+            guard let vip = p.vips.first(where: { $0.prefix.address == a.prefix.address }) else { continue }
+            do {
+                try addresses?.add(vip.prefix.address, prefixLength: vip.prefix.length, interface: p.interface, label: vip.label)
+                log("\(p.router.name): VIP \(vip.prefix) was removed from \(p.interface) while MASTER; put back")
+            } catch {
+                log("\(p.router.name): VIP \(vip.prefix) was removed from \(p.interface) while MASTER and cannot be put back: \(error)")
+            }
+        }
     }
 
     /// keepalived's track_interface: down without a weight is FAULT; a negative weight applies

@@ -118,6 +118,10 @@ final class RunLabTests: XCTestCase {
         let b = try lab.lvsc(lab.b, try lab.conf("lvs02", iface: "vb", priority: 100, state: "BACKUP"))
         XCTAssertNotNil(lab.wait(8) { lab.holds(lab.a, "va") }, "lvs01 takes the VIP: " + lab.log("lvsc-\(lab.a)"))
         XCTAssertTrue(lab.stays(5, onA: true), "the VIP stays on lvs01 alone: " + lab.log("lvsc-\(lab.b)"))
+        // A VIP deleted by hand on the MASTER comes back, and the log says so.
+        _ = try sh("ip -n \(lab.a) addr del 198.51.100.10/32 dev va", in: URL(fileURLWithPath: "/"))
+        XCTAssertNotNil(lab.wait(2) { lab.holds(lab.a, "va") }, "the VIP is put back: " + lab.log("lvsc-\(lab.a)"))
+        XCTAssertTrue(lab.log("lvsc-\(lab.a)").contains("was removed from va while MASTER; put back"), lab.log("lvsc-\(lab.a)"))
         // SIGTERM: lvs01 resigns with priority 0; lvs02 takes over after its skew time (0.61 s).
         lab.stop(a, signal: SIGTERM)
         XCTAssertEqual(a.terminationStatus, 0)
