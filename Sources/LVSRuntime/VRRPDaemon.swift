@@ -10,14 +10,6 @@ import Glibc
 import NIOConcurrencyHelpers
 import Dispatch
 
-/// A flag one thread sets and another reads.
-final class LockedFlag: @unchecked Sendable {
-    private let lock = NIOLock()
-    private var flag = false
-    var value: Bool { lock.withLock { flag } }
-    func set() { lock.withLock { flag = true } }
-}
-
 /// `lvsc run`'s VRRP engine: the state machines of one director (`VRRPDirector`) wired to
 /// real sockets on one swift-nio event loop. Adverts come from the raw VRRP sockets through the
 /// receive checks; timers are tasks on the loop at the machines' deadlines; actions go out as
@@ -41,7 +33,8 @@ public final class VRRPDaemon: @unchecked Sendable {
     var links: [String: Bool] = [:]
     let monitorDone = DispatchSemaphore(value: 0)
     var monitorRunning = false
-    let monitorStop = LockedFlag()
+    /// Set at shutdown; the monitor thread reads it between its 200 ms waits.
+    let monitorStop = NIOLockedValueBox(false)
 
     public init(plan: VRRPRuntimePlan, log: @escaping @Sendable (String) -> Void) {
         self.plan = plan
@@ -76,7 +69,7 @@ public final class VRRPDaemon: @unchecked Sendable {
         nonisolated(unsafe) let m = monitor
         monitorRunning = true
         DispatchQueue(label: "lvsc.link-monitor").async { [self] in
-            while !monitorStop.value {
+            while !monitorStop.withLockedValue({ $0 }) {
                 guard let events = try? m.next(within: 200) else { continue }
                 for event in events {
                     switch event {
@@ -149,7 +142,7 @@ public final class VRRPDaemon: @unchecked Sendable {
 
     /// SIGTERM: every MASTER resigns (priority 0), the VIPs go, the sockets close.
     public func shutdown() {
-        monitorStop.set()
+        monitorStop.withLockedValue { $0 = true }
         if monitorRunning { monitorDone.wait() }
         try? loop.submit {
             guard !self.stopped else { return }

@@ -263,7 +263,7 @@ public struct VRRPRouter: Sendable {
         masterDownTimer = nil
         adverTimer = now + Self.micros(config.advertInterval)
         garpSecondRoundDue = config.garpDelay > 0
-        garpTimer = config.garpDelay > 0 ? now + config.garpDelay : config.garpRefresh.map { now + $0 }
+        garpTimer = config.garpDelay > 0 ? now + config.garpDelay : config.garpRefresh.flatMap { $0 > 0 ? now + $0 : nil }
         return [.transition(from: from, to: .master, reason: reason), .sendAdvert(priority: effectivePriority),
                 .addVirtualAddresses, .sendGratuitous(count: config.garpRepeat)]
     }
