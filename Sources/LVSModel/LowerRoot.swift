@@ -102,11 +102,15 @@ extension Lowering {
         var script = VRRPScript(name: name, span: blockSpan(n))
         for c in tree.children(n) {
             guard let s = spec(c, .vrrp_script) else { continue }
+            script.keywords.append(Located(s.name, keywordSpan(c)))
             switch s.id {
             case .vrrp_script__script: script.script = joined(c); script.command = command(c)
             case .vrrp_script__interval: script.interval = decimal(c, s)
             case .vrrp_script__timeout: script.timeout = decimal(c, s)
-            case .vrrp_script__weight: script.weight = int(c, s)
+            case .vrrp_script__weight:
+                script.weight = int(c, s)
+                if c.argCount > 1, text(tree.arg(c, 1)) == "reverse" { script.weightReverse = Located(true, span(tree.arg(c, 1))) }
+            case .vrrp_script__init_fail: script.initFail = flag(c)
             case .vrrp_script__rise: script.rise = int(c, s)
             case .vrrp_script__fall: script.fall = int(c, s)
             case .vrrp_script__user: script.user = joined(c)
@@ -135,6 +139,7 @@ extension Lowering {
         var group = SyncGroup(name: name, span: blockSpan(n))
         for c in tree.children(n) {
             guard let s = spec(c, .vrrp_sync_group) else { continue }
+            group.keywords.append(Located(s.name, keywordSpan(c)))
             switch s.id {
             case .vrrp_sync_group__group:
                 for e in tree.children(c) {

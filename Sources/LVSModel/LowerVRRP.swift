@@ -28,7 +28,11 @@ extension Lowering {
             case .vrrp_instance__unicast_src_ip: inst.unicastSourceIP = ip(c)
             case .vrrp_instance__unicast_peer:
                 inst.unicastPeerKeyword = keywordSpan(c)
-                for e in tree.children(c) { if let p = peerEntry(e) { inst.unicastPeers.append(p) } }
+                for e in tree.children(c) {
+                    guard let p = peerEntry(e) else { continue }
+                    inst.unicastPeers.append(p)
+                    for a in tree.args(e) where text(a) == "min_ttl" || text(a) == "max_ttl" { inst.unicastPeerOptions.append(Located(text(a), span(a))) }
+                }
             case .vrrp_instance__authentication: inst.authentication = authentication(c)
             case .vrrp_instance__virtual_ipaddress:
                 for e in tree.children(c) { if let v = ipAddressEntry(e) { inst.virtualIPs.append(v) } }

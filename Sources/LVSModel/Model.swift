@@ -88,6 +88,12 @@ public struct VRRPScript: Sendable {
     public var rise: Located<Int>?
     public var fall: Located<Int>?
     public var user: Located<String>?
+    /// `weight W reverse`: the weight applies the other way round.
+    public var weightReverse: Located<Bool>?
+    /// `init_fail`: the script counts as failed until it first succeeds.
+    public var initFail: Located<Bool>?
+    /// Every keyword of the block as written, with its place (see `GlobalDefs.keywords`).
+    public var keywords: [Located<String>] = []
     public var span: SourceSpan
 }
 
@@ -97,6 +103,8 @@ public struct SyncGroup: Sendable {
     public var notify: [String: Located<String>] = [:]
     /// `notify` as the argv keepalived executes, by keyword.
     public var notifyCommands: [String: Located<ScriptCommand>] = [:]
+    /// Every keyword of the block as written, with its place (see `GlobalDefs.keywords`).
+    public var keywords: [Located<String>] = []
     public var span: SourceSpan
 }
 
@@ -166,6 +174,8 @@ public struct VRRPInstance: Sendable {
     public var mcastSourceIP: Located<IPAddress>?
     public var unicastSourceIP: Located<IPAddress>?
     public var unicastPeers: [Located<IPAddress>] = []
+    /// `min_ttl` / `max_ttl` words of the peer entries, where written.
+    public var unicastPeerOptions: [Located<String>] = []
     /// Keywords the block misspelt (the one suggested, at the typo): the cause of findings
     /// that the keyword is missing, which are then its notes.
     public var misspelt: [Located<String>] = []

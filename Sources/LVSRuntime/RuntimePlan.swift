@@ -30,35 +30,99 @@ public struct VRRPInstancePlan: Sendable {
     /// Interfaces whose state moves the instance: its own (FAULT when down, as keepalived) and
     /// `track_interface` entries (FAULT when down, or with a weight: the weight applies).
     public var trackedInterfaces: [(name: String, weight: Int?)]
+    /// Unicast mode: the peers the adverts go to (empty: multicast to 224.0.0.18).
+    public var unicastPeers: [IPAddress] = []
+    /// The address adverts leave from: `unicast_src_ip`, else the interface's primary address.
+    public var sourceAddress: IPAddress { router.primaryAddress }
+    /// `track_script` entries: the script (an index into `VRRPRuntimePlan.scripts`) and the
+    /// weight that applies (the entry's, else the script's; 0: FAULT while the script fails).
+    public var trackedScripts: [(script: Int, weight: Int)] = []
+    /// notify_master, notify_backup, notify_fault, notify_stop and notify, by keyword.
+    public var notify: [String: ResolvedScript] = [:]
+}
+
+/// A `vrrp_script` as `lvsc run` runs it.
+public struct TrackScriptPlan: Sendable {
+    public var name: String
+    public var script: ResolvedScript
+    public var interval: Duration
+    public var timeout: Duration
+    public var rise: Int
+    public var fall: Int
+    public var initFail: Bool
+}
+
+/// A `vrrp_sync_group` with its notify scripts.
+public struct SyncGroupPlan: Sendable {
+    public var name: String
+    public var members: [Int]
+    public var notify: [String: ResolvedScript]
 }
 
 /// What a director's keepalived.conf asks of `lvsc run`'s VRRP engine, or why it cannot run it.
 public struct VRRPRuntimePlan: Sendable {
     public var instances: [VRRPInstancePlan]
-    public var syncGroups: [[Int]]
+    public var groups: [SyncGroupPlan]
+    public var scripts: [TrackScriptPlan]
+    public var syncGroups: [[Int]] { groups.map(\.members) }
 
     /// The keywords of an instance the engine implements.
     static let instanceKeywords: Set<String> = [
         "state", "interface", "virtual_router_id", "priority", "advert_int", "version",
         "nopreempt", "preempt", "preempt_delay", "authentication", "virtual_ipaddress", "track_interface",
+        "unicast_src_ip", "unicast_peer", "check_unicast_src", "track_script",
+        "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify",
     ]
+    static let notifyKeywords: Set<String> = ["notify_master", "notify_backup", "notify_fault", "notify_stop", "notify"]
+    static let syncGroupKeywords: Set<String> = ["group", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify"]
+    static let scriptKeywords: Set<String> = ["script", "interval", "timeout", "weight", "rise", "fall", "user", "init_fail"]
     /// global_defs keywords that change nothing the engine does (names, mail addresses that
     /// keepalived only uses with smtp_alert, the script settings of scripts it refuses anyway).
     static let globalKeywords: Set<String> = [
         "router_id", "lvs_id", "notification_email", "notification_email_from", "smtp_server",
-        "smtp_connect_timeout", "enable_script_security", "script_user", "vrrp_version",
+        "smtp_connect_timeout", "enable_script_security", "script_user", "vrrp_version", "vrrp_check_unicast_src",
     ]
 
-    /// `primaryAddress`: the IPv4 address the director has on an interface (nil: none).
+    /// `primaryAddress`: the IPv4 address the director has on an interface (nil: none);
+    /// `isLocal`: whether an address is on that interface here (for `unicast_src_ip`).
     public static func make(_ config: KeepalivedConfig, vrrpOnly: Bool,
-                            primaryAddress: (String) -> IPAddress?) -> Result<VRRPRuntimePlan, RuntimeRefusals> {
+                            primaryAddress: (String) -> IPAddress?,
+                            isLocal: (IPAddress, String) -> Bool = { _, _ in true }) -> Result<VRRPRuntimePlan, RuntimeRefusals> {
         var refusals: [RuntimeRefusal] = []
         func refuse(_ k: String, _ span: SourceSpan?, _ why: String) { refusals.append(RuntimeRefusal(keyword: k, span: span, why: why)) }
         let g = config.globalDefs
         for k in g.keywords where !globalKeywords.contains(k.value) {
             refuse(k.value, k.span, "lvsc run does not implement this global setting yet")
         }
-        for s in config.scripts { refuse("vrrp_script", s.name.span, "lvsc run does not run tracking scripts yet") }
+        let resolver = ScriptResolver(globalUser: g.scriptUser?.value, securityEnabled: g.enableScriptSecurity?.value == true)
+        func resolved(_ command: Located<ScriptCommand>?, user: String?, keyword: String, span: SourceSpan?) -> ResolvedScript? {
+            guard let command else { refuse(keyword, span, "the script line is empty"); return nil }
+            switch resolver.resolve(command.value, user: user) {
+            case .success(let r): return r
+            case .failure(.refused(let why)): refuse(keyword, command.span, why); return nil
+            }
+        }
+        // Only scripts an instance tracks run (keepalived does not run the others).
+        let tracked = Set(config.instances.flatMap { $0.trackScripts.map(\.name.value) })
+        var scripts: [TrackScriptPlan] = []
+        var scriptIndex: [String: (index: Int, weight: Int)] = [:]
+        for s in config.scripts where tracked.contains(s.name.value) && scriptIndex[s.name.value] == nil {
+            for k in s.keywords where !scriptKeywords.contains(k.value) { refuse(k.value, k.span, "lvsc run does not implement this vrrp_script keyword yet") }
+            if let r = s.weightReverse { refuse("reverse", r.span, "lvsc run does not implement a reversed script weight yet") }
+            guard let script = resolved(s.command, user: s.user?.value, keyword: "script", span: s.name.span) else { continue }
+            let interval = s.interval?.value ?? 1
+            scriptIndex[s.name.value] = (scripts.count, s.weight?.value ?? 0)
+            scripts.append(TrackScriptPlan(name: s.name.value, script: script, interval: .microseconds(Int64(interval * 1_000_000)),
+                                           timeout: .microseconds(Int64((s.timeout?.value ?? interval) * 1_000_000)),
+                                           rise: s.rise?.value ?? 1, fall: s.fall?.value ?? 1, initFail: s.initFail?.value == true))
+        }
+        func notifyScripts(_ commands: [String: Located<ScriptCommand>], _ written: [String: Located<String>]) -> [String: ResolvedScript] {
+            var out: [String: ResolvedScript] = [:]
+            for key in written.keys.sorted() where notifyKeywords.contains(key) {
+                if let r = resolved(commands[key], user: nil, keyword: key, span: written[key]?.span) { out[key] = r }
+            }
+            return out
+        }
         for a in config.staticAddresses { refuse("static_ipaddress", a.span, "lvsc run does not set static addresses yet") }
         for u in config.untyped { refuse(u.keyword, u.span, "lvsc run does not implement this block yet") }
         if !vrrpOnly {
@@ -85,9 +149,25 @@ public struct VRRPRuntimePlan: Sendable {
             if version == 2 && centiseconds % 100 != 0 {
                 refuse("advert_int", inst.advertInterval?.span, "VRRPv2 carries whole seconds")
             }
-            guard let primary = primaryAddress(iface) else {
-                refuse("interface", inst.interface?.span, "\(iface) has no IPv4 address here, so it cannot send adverts")
-                continue
+            for o in inst.unicastPeerOptions { refuse(o.value, o.span, "lvsc run does not check a unicast peer's TTL range yet") }
+            let peers = inst.unicastPeers.map(\.value)
+            let primary: IPAddress
+            if let src = inst.unicastSourceIP {
+                guard !peers.isEmpty else {
+                    refuse("unicast_src_ip", src.span, "without unicast peers the adverts are multicast, and lvsc run sends them from the interface's primary address only yet")
+                    continue
+                }
+                guard isLocal(src.value, iface) else {
+                    refuse("unicast_src_ip", src.span, "\(src.value) is not an address of \(iface) here, so adverts cannot leave from it")
+                    continue
+                }
+                primary = src.value
+            } else {
+                guard let p = primaryAddress(iface) else {
+                    refuse("interface", inst.interface?.span, "\(iface) has no IPv4 address here, so it cannot send adverts")
+                    continue
+                }
+                primary = p
             }
             var vips: [(prefix: IPPrefix, label: String?)] = []
             for v in inst.virtualIPs {
@@ -104,18 +184,43 @@ public struct VRRPRuntimePlan: Sendable {
                 startAsMaster: inst.state?.value == .master,
                 primaryAddress: primary, virtualAddresses: vips.map(\.prefix.address))
             let pass = inst.authentication?.type?.value == .pass
-            let filter = VRRPReceiveFilter(
+            var filter = VRRPReceiveFilter(
                 version: router.version, virtualRouterID: router.virtualRouterID,
                 authType: pass ? 1 : 0, authPassword: pass ? Array((inst.authentication?.password?.value ?? "").utf8) : [],
                 advertInterval: centiseconds, addresses: Set(router.virtualAddresses), ownAddresses: [primary])
+            if !peers.isEmpty {
+                filter.unicastPeers = Set(peers)
+                filter.checkUnicastSource = inst.keywords.contains { $0.value == "check_unicast_src" }
+                    || g.keywords.contains { $0.value == "vrrp_check_unicast_src" }
+            }
             var tracked: [(name: String, weight: Int?)] = [(iface, nil)]
             // keepalived ignores an entry naming the instance's own interface (lint says so).
             for t in inst.trackInterfaces where t.name.value != iface { tracked.append((t.name.value, t.weight?.value)) }
+            var trackedScripts: [(script: Int, weight: Int)] = []
+            for t in inst.trackScripts {
+                guard let s = scriptIndex[t.name.value] else {
+                    if !config.scripts.contains(where: { $0.name.value == t.name.value }) {
+                        refuse("track_script", t.name.span, "there is no vrrp_script \(t.name.value)")
+                    }
+                    continue
+                }
+                trackedScripts.append((s.index, t.weight?.value ?? s.weight))
+            }
             index[inst.name.value] = instances.count
-            instances.append(VRRPInstancePlan(router: router, interface: iface, filter: filter, vips: vips, trackedInterfaces: tracked))
+            instances.append(VRRPInstancePlan(router: router, interface: iface, filter: filter, vips: vips, trackedInterfaces: tracked,
+                                              unicastPeers: peers.filter { $0 != primary }, trackedScripts: trackedScripts,
+                                              notify: notifyScripts(inst.notifyCommands, inst.notify)))
         }
-        let groups = config.syncGroups.map { $0.members.compactMap { index[$0.value] } }.filter { $0.count > 1 }
+        var groups: [SyncGroupPlan] = []
+        for sg in config.syncGroups {
+            for k in sg.keywords where !syncGroupKeywords.contains(k.value) {
+                refuse(k.value, k.span, "lvsc run does not implement this vrrp_sync_group keyword yet")
+            }
+            let members = sg.members.compactMap { index[$0.value] }
+            guard members.count > 1 else { continue }
+            groups.append(SyncGroupPlan(name: sg.name.value, members: members, notify: notifyScripts(sg.notifyCommands, sg.notify)))
+        }
         if !refusals.isEmpty { return .failure(RuntimeRefusals(items: refusals)) }
-        return .success(VRRPRuntimePlan(instances: instances, syncGroups: groups))
+        return .success(VRRPRuntimePlan(instances: instances, groups: groups, scripts: scripts))
     }
 }

@@ -23,7 +23,10 @@ public final class VRRPDaemon: @unchecked Sendable {
     let log: @Sendable (String) -> Void
     let base = NIODeadline.now()
     var director: VRRPDirector
-    var channels: [String: VRRPChannel] = [:]
+    /// The VRRP sockets: one multicast socket per interface, one unicast socket per interface
+    /// and source address.
+    struct ChannelKey: Hashable { var interface: String; var unicastSource: IPAddress? }
+    var channels: [ChannelKey: VRRPChannel] = [:]
     var garp: [String: GratuitousARP] = [:]
     var addresses: AddressNetlink?
     var timer: Scheduled<Void>?
@@ -35,6 +38,15 @@ public final class VRRPDaemon: @unchecked Sendable {
     var monitorRunning = false
     /// Set at shutdown; the monitor thread reads it between its 200 ms waits.
     let monitorStop = NIOLockedValueBox(false)
+    /// Each vrrp_script's standing (`plan.scripts`), and the tasks that run them.
+    var health: [ScriptHealth]
+    var scriptTasks: [Task<Void, Never>] = []
+    /// The checks running now: shutdown ends them (notify scripts are left to finish).
+    let runningChecks = RunningScripts()
+    /// Notify scripts still running: shutdown waits a little for notify_stop.
+    let notifying = DispatchGroup()
+    /// The state each sync group last notified.
+    var groupStates: [VRRPRouterState?]
 
     public init(plan: VRRPRuntimePlan, log: @escaping @Sendable (String) -> Void) {
         self.plan = plan
@@ -43,6 +55,8 @@ public final class VRRPDaemon: @unchecked Sendable {
         loop = group.next()
         director = VRRPDirector(name: "local", routers: plan.instances.map { VRRPRouter($0.router) }, syncGroups: plan.syncGroups)
         drops = Array(repeating: VRRPDropCounters(), count: plan.instances.count)
+        health = plan.scripts.map { ScriptHealth(rise: $0.rise, fall: $0.fall, initFail: $0.initFail) }
+        groupStates = Array(repeating: nil, count: plan.groups.count)
     }
 
     var now: VRRPTime { (NIODeadline.now() - base).nanoseconds / 1000 }
@@ -51,21 +65,27 @@ public final class VRRPDaemon: @unchecked Sendable {
     /// configuration says so).
     public func start() throws {
         addresses = try AddressNetlink()
-        for iface in Set(plan.instances.map(\.interface)) {
-            channels[iface] = try VRRPChannel.open(interface: iface, on: group) { [weak self] r in self?.received(r, on: iface) }
-            garp[iface] = try GratuitousARP(interface: iface)
+        for key in Set(plan.instances.map(Self.channelKey)) {
+            channels[key] = try VRRPChannel.open(interface: key.interface, unicastSource: key.unicastSource, on: group) { [weak self] r in
+                self?.received(r, on: key)
+            }
         }
+        for iface in Set(plan.instances.map(\.interface)) { garp[iface] = try GratuitousARP(interface: iface) }
         let tracked = Set(plan.instances.flatMap { $0.trackedInterfaces.map(\.name) })
         let initial = Dictionary(uniqueKeysWithValues: tracked.map { ($0, Self.isUp($0)) })
         let monitor = try LinkMonitor()
+        // Every tracked script runs once before the instances start, so none starts on a guess.
+        let firstRuns = Self.runOnce(plan.scripts)
         try loop.submit {
             self.links = initial
+            for (i, outcome) in firstRuns.enumerated() { self.scriptResult(i, outcome) }
             for i in self.plan.instances.indices { self.perform(self.applyTracking(i)) }
             self.perform(self.director.start(now: self.now))
             self.reschedule()
         }.wait()
         // The monitor's socket is read on a thread of its own (it is confined to one thread),
         // which hands each change to the loop.
+        for i in plan.scripts.indices { scriptTasks.append(scriptLoop(i)) }
         nonisolated(unsafe) let m = monitor
         monitorRunning = true
         DispatchQueue(label: "lvsc.link-monitor").async { [self] in
@@ -84,6 +104,50 @@ public final class VRRPDaemon: @unchecked Sendable {
             }
             monitorDone.signal()
         }
+    }
+
+    /// Runs each script once, all at the same time, and waits for every outcome.
+    static func runOnce(_ scripts: [TrackScriptPlan]) -> [ScriptOutcome] {
+        let outcomes = NIOLockedValueBox([ScriptOutcome](repeating: .failedToStart("not run"), count: scripts.count))
+        let done = DispatchGroup()
+        for (i, s) in scripts.enumerated() {
+            done.enter()
+            Task {
+                let o = await ScriptRunner.run(s.script, timeout: s.timeout)
+                outcomes.withLockedValue { $0[i] = o }
+                done.leave()
+            }
+        }
+        done.wait()
+        return outcomes.withLockedValue { $0 }
+    }
+
+    /// Runs script `i` every interval (after the previous run ended, as keepalived) and hands
+    /// each outcome to the loop.
+    func scriptLoop(_ i: Int) -> Task<Void, Never> {
+        let s = plan.scripts[i]
+        let loop = self.loop, checks = runningChecks
+        return Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: s.interval)
+                if Task.isCancelled { return }
+                let outcome = await ScriptRunner.run(s.script, timeout: s.timeout, running: checks)
+                // Cancelled at shutdown: the run was cut short, its outcome says nothing.
+                if Task.isCancelled { return }
+                loop.execute { self?.scriptResult(i, outcome) }
+            }
+        }
+    }
+
+    func scriptResult(_ i: Int, _ outcome: ScriptOutcome) {
+        guard !stopped else { return }
+        let s = plan.scripts[i]
+        guard health[i].record(success: outcome.succeeded) else { return }
+        log("vrrp_script \(s.name): \(health[i].isGood ? "succeeded" : "failed") (\(outcome.description))")
+        for j in plan.instances.indices where plan.instances[j].trackedScripts.contains(where: { $0.script == i }) {
+            perform(applyTracking(j))
+        }
+        reschedule()
     }
 
     /// Administratively up and with a carrier (SIOCGIFFLAGS).
@@ -137,11 +201,24 @@ public final class VRRPDaemon: @unchecked Sendable {
                 fault = true
             }
         }
+        // keepalived's track_script: a failing script without a weight is FAULT; a weight
+        // applies as for interfaces (good: a positive one, failing: a negative one).
+        for t in plan.instances[i].trackedScripts {
+            let h = health[t.script]
+            if t.weight == 0 {
+                if !h.isGood { fault = true }
+            } else if h.known {
+                if h.isGood && t.weight > 0 { delta += t.weight }
+                if !h.isGood && t.weight < 0 { delta += t.weight }
+            }
+        }
         return director.setTracking(router: i, priorityDelta: delta, fault: fault, now: now)
     }
 
     /// SIGTERM: every MASTER resigns (priority 0), the VIPs go, the sockets close.
     public func shutdown() {
+        for t in scriptTasks { t.cancel() }
+        runningChecks.killAll()
         monitorStop.withLockedValue { $0 = true }
         if monitorRunning { monitorDone.wait() }
         try? loop.submit {
@@ -150,6 +227,9 @@ public final class VRRPDaemon: @unchecked Sendable {
             self.timer?.cancel()
             self.perform(self.director.stop(now: self.now))
         }.wait()
+        // notify_stop (and notify … STOP) have started; give them a moment, as an init system
+        // gives a stopping service, without hanging the stop on a script that never ends.
+        if notifying.wait(timeout: .now() + .seconds(5)) == .timedOut { log("notify scripts still running at exit; left to finish") }
         for c in channels.values { try? c.close().wait() }
         try? group.syncShutdownGracefully()
     }
@@ -159,12 +239,19 @@ public final class VRRPDaemon: @unchecked Sendable {
         (try? loop.submit { self.director.routers.map { ($0.config.name, $0.state) } }.wait()) ?? []
     }
 
+    static func channelKey(_ p: VRRPInstancePlan) -> ChannelKey {
+        ChannelKey(interface: p.interface, unicastSource: p.unicastPeers.isEmpty ? nil : p.sourceAddress)
+    }
+
     // MARK: on the loop
 
-    func received(_ r: ReceivedAdvert, on iface: String) {
+    func received(_ r: ReceivedAdvert, on key: ChannelKey) {
         guard !stopped, r.payload.count >= 2 else { return }
+        // The multicast socket also sees unicast adverts (a raw socket gets every packet of its
+        // protocol on the interface); those are the unicast socket's.
+        if key.unicastSource == nil && r.destination != VRRPChannel.group4 { return }
         let vrid = r.payload[1]
-        guard let i = plan.instances.firstIndex(where: { $0.interface == iface && $0.router.virtualRouterID == vrid }) else { return }
+        guard let i = plan.instances.firstIndex(where: { Self.channelKey($0) == key && $0.router.virtualRouterID == vrid }) else { return }
         switch plan.instances[i].filter.check(r.payload, ttl: r.ttl, source: r.source, destination: r.destination) {
         case .failure(let reason):
             drops[i].count(reason)
@@ -197,7 +284,12 @@ public final class VRRPDaemon: @unchecked Sendable {
                                    addresses: p.router.virtualAddresses)
                 a.authType = p.filter.authType
                 a.authData = p.filter.authPassword
-                _ = channels[p.interface]?.send(a, source: p.router.primaryAddress)
+                let channel = channels[Self.channelKey(p)]
+                if p.unicastPeers.isEmpty {
+                    _ = channel?.send(a, source: p.sourceAddress)
+                } else {
+                    for peer in p.unicastPeers { _ = channel?.send(a, source: p.sourceAddress, to: peer) }
+                }
             case .addVirtualAddresses:
                 for v in p.vips {
                     do { try addresses?.add(v.prefix.address, prefixLength: v.prefix.length, interface: p.interface, label: v.label) }
@@ -212,6 +304,42 @@ public final class VRRPDaemon: @unchecked Sendable {
                 garp[p.interface]?.send(p.router.virtualAddresses, count: count)
             case .transition(let from, let to, let reason):
                 log("\(p.router.name): \(from.rawValue) -> \(to.rawValue): \(reason) (priority \(r.effectivePriority))")
+                notify(p.notify, type: "INSTANCE", name: p.router.name, state: to, priority: Int(r.effectivePriority))
+            }
+        }
+        notifyGroups()
+    }
+
+    /// A sync group's notify scripts run when all its members have reached one state.
+    func notifyGroups() {
+        for (g, group) in plan.groups.enumerated() {
+            let states = Set(group.members.map { director.routers[$0].state })
+            guard states.count == 1, let state = states.first, groupStates[g] != state else { continue }
+            groupStates[g] = state
+            notify(group.notify, type: "GROUP", name: group.name, state: state, priority: 0)
+        }
+    }
+
+    /// keepalived's notify scripts: notify_<state> as written, and `notify` with the type, the
+    /// name, the state (STOP at shutdown) and the priority (0 for a group) appended.
+    func notify(_ scripts: [String: ResolvedScript], type: String, name: String, state: VRRPRouterState, priority: Int) {
+        let word: String
+        switch state {
+        case .master: word = "MASTER"
+        case .backup: word = "BACKUP"
+        case .fault: word = "FAULT"
+        case .initialize: word = "STOP"
+        }
+        var runs: [(ResolvedScript, [String])] = []
+        if let s = scripts["notify_" + word.lowercased()] { runs.append((s, [])) }
+        if let s = scripts["notify"] { runs.append((s, [type, name, word, String(priority)])) }
+        for (script, args) in runs {
+            notifying.enter()
+            let log = self.log, done = notifying
+            Task {
+                let outcome = await ScriptRunner.run(script, extraArguments: args, timeout: nil)
+                if !outcome.succeeded { log("\(name): notify script \(script.words): \(outcome.description)") }
+                done.leave()
             }
         }
     }

@@ -19,19 +19,25 @@ public struct ReceivedAdvert: Sendable {
 }
 
 /// VRRP over IPv4 on one interface: lvsc opens and configures the raw protocol-112 socket
-/// itself (bound to the interface, a member of 224.0.0.18 there, multicast TTL 255, its own
-/// adverts not looped back), and hands it to a swift-nio event loop, which reads and writes it.
-/// See docs/architecture.md, "the event loop".
+/// itself and hands it to a swift-nio event loop, which reads and writes it. See
+/// docs/architecture.md, "the event loop".
+///
+/// Multicast: bound to the interface, a member of 224.0.0.18 there, multicast TTL 255, its own
+/// adverts not looped back. Unicast (`unicast_src_ip` / `unicast_peer`): bound to the interface
+/// and to the source address, so the adverts leave from that address and only adverts sent to
+/// it arrive; TTL 255.
 public final class VRRPChannel: Sendable {
     public static let group4 = IPAddress.v4(0xE000_0012)   // 224.0.0.18
     public let channel: Channel
     public let interface: String
+    /// nil: the multicast socket; else the unicast source address it is bound to.
+    public let unicastSource: IPAddress?
 
     /// Opens the socket in the calling thread's network namespace and registers it on `loop`;
     /// every advert that arrives is given to `receive` on the loop's thread.
-    public static func open(interface: String, on loop: EventLoopGroup,
+    public static func open(interface: String, unicastSource: IPAddress? = nil, on loop: EventLoopGroup,
                             receive: @escaping @Sendable (ReceivedAdvert) -> Void) throws -> VRRPChannel {
-        let fd = try openSocket(interface: interface)
+        let fd = try openSocket(interface: interface, unicastSource: unicastSource)
         let channel: Channel
         do {
             channel = try DatagramBootstrap(group: loop)
@@ -44,22 +50,24 @@ public final class VRRPChannel: Sendable {
             Glibc.close(fd)
             throw error
         }
-        return VRRPChannel(channel: channel, interface: interface)
+        return VRRPChannel(channel: channel, interface: interface, unicastSource: unicastSource)
     }
 
-    init(channel: Channel, interface: String) {
+    init(channel: Channel, interface: String, unicastSource: IPAddress?) {
         self.channel = channel
         self.interface = interface
+        self.unicastSource = unicastSource
     }
 
-    /// Sends one advert to 224.0.0.18; the kernel writes the IP header (TTL 255, from the
-    /// socket's multicast TTL). Version 3's checksum covers `source`, the interface's address.
-    public func send(_ advert: VRRPAdvert, source: IPAddress) -> EventLoopFuture<Void> {
-        let bytes = advert.encoded(source: source, destination: Self.group4)
+    /// Sends one advert to 224.0.0.18 (or to one unicast peer); the kernel writes the IP header
+    /// (TTL 255, from the socket's options). Version 3's checksum covers `source` and the
+    /// destination (RFC 5798's pseudo-header, with the real unicast destination).
+    public func send(_ advert: VRRPAdvert, source: IPAddress, to destination: IPAddress = VRRPChannel.group4) -> EventLoopFuture<Void> {
+        let bytes = advert.encoded(source: source, destination: destination)
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         do {
-            let to = try SocketAddress(ipAddress: Self.group4.description, port: 0)
+            let to = try SocketAddress(ipAddress: destination.description, port: 0)
             return channel.writeAndFlush(AddressedEnvelope(remoteAddress: to, data: buffer))
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
@@ -74,7 +82,7 @@ public final class VRRPChannel: Sendable {
     }
 
     /// The raw socket, configured for VRRP on one interface.
-    static func openSocket(interface: String) throws(KernelError) -> Int32 {
+    static func openSocket(interface: String, unicastSource: IPAddress?) throws(KernelError) -> Int32 {
         let index = if_nametoindex(interface)
         guard index != 0 else { throw .noSuchInterface(interface) }
         let fd = socket(AF_INET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 112)
@@ -93,6 +101,22 @@ public final class VRRPChannel: Sendable {
             let err = failure("bind the VRRP socket to \(interface)")
             Glibc.close(fd)
             throw err
+        }
+        if let source = unicastSource {
+            guard case .v4(let v) = source else { Glibc.close(fd); throw .kernel(operation: "open a unicast VRRP socket from \(source)", errno: EAFNOSUPPORT, message: "unicast VRRP over IPv6 is not implemented yet") }
+            var sin = sockaddr_in()
+            sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_addr.s_addr = v.bigEndian
+            let bound = withUnsafePointer(to: &sin) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if bound != 0 {
+                let err = failure("bind the unicast VRRP socket to \(source) (unicast_src_ip must be an address of \(interface))")
+                Glibc.close(fd)
+                throw err
+            }
+            try set(Int32(IPPROTO_IP), IP_TTL, Int32(255), "set the unicast VRRP TTL")
+            return fd
         }
         var membership = ip_mreqn()
         membership.imr_multiaddr.s_addr = UInt32(0xE000_0012).bigEndian

@@ -17,6 +17,8 @@ public enum VRRPDropReason: String, Error, Sendable, CaseIterable {
     case interval = "interval"
     case addressList = "address-list"
     case ownAdvert = "own-advert"
+    /// Unicast mode with `check_unicast_src`: the sender is not in `unicast_peer`.
+    case unicastSource = "not-a-unicast-peer"
 }
 
 /// Counts of dropped packets by reason.
@@ -48,6 +50,11 @@ public struct VRRPReceiveFilter: Sendable {
     public var addresses: Set<IPAddress>
     /// This director's own addresses: its adverts looped back are not a peer's.
     public var ownAddresses: Set<IPAddress>
+    /// Unicast mode (`unicast_peer`): the peers; nil in multicast mode. In unicast mode the TTL
+    /// is not checked (the adverts may cross routers), as keepalived does.
+    public var unicastPeers: Set<IPAddress>?
+    /// `check_unicast_src`: drop unicast adverts from a sender that is not a listed peer.
+    public var checkUnicastSource = false
 
     public init(version: VRRPAdvert.Version, virtualRouterID: UInt8, family: IPAddress.Family = .inet, authType: UInt8 = 0,
                 authPassword: [UInt8] = [], advertInterval: Int, addresses: Set<IPAddress>, ownAddresses: Set<IPAddress>) {
@@ -63,12 +70,13 @@ public struct VRRPReceiveFilter: Sendable {
 
     /// Checks a packet's VRRP payload; `ttl` is the IPv4 TTL or IPv6 hop limit it arrived with.
     public func check(_ payload: [UInt8], ttl: UInt8, source: IPAddress, destination: IPAddress) -> Result<(PeerAdvert, VRRPChecksumMode), VRRPDropReason> {
-        guard ttl == 255 else { return .failure(.ttl) }
+        if unicastPeers == nil { guard ttl == 255 else { return .failure(.ttl) } }
         guard payload.count >= 8 else { return .failure(.tooShort) }
         guard payload[0] & 0x0F == 1 else { return .failure(.notAnAdvert) }
         guard payload[0] >> 4 == version.rawValue else { return .failure(.version) }
         guard source.family == family else { return .failure(.family) }
         guard !ownAddresses.contains(source) else { return .failure(.ownAdvert) }
+        if checkUnicastSource, let peers = unicastPeers, !peers.contains(source) { return .failure(.unicastSource) }
         let width = family == .inet ? 4 : 16
         let expected = 8 + Int(payload[3]) * width + (version == .v2 ? 8 : 0)
         guard payload.count >= expected else { return .failure(.tooShort) }

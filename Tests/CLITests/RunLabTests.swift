@@ -33,22 +33,27 @@ final class RunLabTests: XCTestCase {
             _ = try? sh("ip netns del \(a) 2>/dev/null; ip netns del \(b) 2>/dev/null; rm -rf '\(work)'; true", in: URL(fileURLWithPath: "/"))
         }
 
-        func conf(_ name: String, iface: String, priority: Int, state: String, version: Int = 2, extra: String = "") throws -> String {
+        /// `unicast`: adverts go to the other director's address only (`unicast_src_ip`, `unicast_peer`).
+        /// `global`: more global_defs lines; `blocks`: blocks before the instance (vrrp_script).
+        func conf(_ name: String, iface: String, priority: Int, state: String, version: Int = 2, unicast: Bool = false,
+                  extra: String = "", global: String = "", blocks: String = "") throws -> String {
             let path = work + "/\(name).conf"
+            let (mine, theirs) = iface == "va" ? ("192.0.2.1", "192.0.2.2") : ("192.0.2.2", "192.0.2.1")
+            let peers = unicast ? "    unicast_src_ip \(mine)\n    unicast_peer {\n        \(theirs)\n    }\n" : ""
             // VRRPv3 has no authentication (lint refuses the block there).
             let auth = version == 2 ? "    authentication {\n        auth_type PASS\n        auth_pass lab51\n    }\n" : ""
             try """
             global_defs {
                 router_id \(name)
                 vrrp_version \(version)
-            }
-            vrrp_instance VI_1 {
+            \(global)}
+            \(blocks)vrrp_instance VI_1 {
                 state \(state)
                 interface \(iface)
                 virtual_router_id 51
                 priority \(priority)
                 advert_int 1
-            \(auth)\(extra)    virtual_ipaddress {
+            \(auth)\(peers)\(extra)    virtual_ipaddress {
                     198.51.100.10/32
                 }
             }
@@ -169,6 +174,89 @@ final class RunLabTests: XCTestCase {
         }
     }
 
+    /// track_script and notify scripts: a failing check (no weight) puts the MASTER in FAULT and
+    /// the VIP moves; with a weight it lowers the priority and the peer preempts; notify scripts
+    /// get keepalived's arguments (INSTANCE name state priority), notify_master its own words,
+    /// notify_stop runs at SIGTERM; the check runs as its configured user.
+    func testTrackScriptsAndNotifyScripts() throws {
+        let lab = try Lab(self)
+        let w = lab.work
+        let out = w + "/out"
+        XCTAssertEqual(try sh("mkdir -p \(out) && chmod 1777 \(out)", in: URL(fileURLWithPath: "/")).status, 0)
+        try "#!/bin/sh\nid -u > \(out)/uid\ntest ! -e \(w)/fail\n".write(toFile: w + "/check.sh", atomically: true, encoding: .utf8)
+        try "#!/bin/sh\necho \"$@\" >> \(out)/notify.log\n".write(toFile: w + "/notify.sh", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try sh("chmod 755 \(w)/check.sh \(w)/notify.sh", in: URL(fileURLWithPath: "/")).status, 0)
+        func scriptBlock(weight: Int) -> String {
+            "vrrp_script chk {\n    script \(w)/check.sh\n    interval 0.3\n    fall 1\n    rise 1\n    weight \(weight)\n    user nobody\n}\n"
+        }
+        let notify = "    notify \(w)/notify.sh\n    notify_master \"\(w)/notify.sh master-only\"\n    notify_stop \"\(w)/notify.sh stop-only\"\n"
+        let global = "    enable_script_security\n    script_user root\n"
+        let aConf = try lab.conf("s1", iface: "va", priority: 150, state: "MASTER", extra: "    track_script {\n        chk\n    }\n" + notify,
+                                 global: global, blocks: scriptBlock(weight: 0))
+        let a = try lab.lvsc(lab.a, aConf)
+        let b = try lab.lvsc(lab.b, try lab.conf("s2", iface: "vb", priority: 100, state: "BACKUP"))
+        XCTAssertNotNil(lab.wait(8) { lab.holds(lab.a, "va") && !lab.holds(lab.b, "vb") }, lab.log("lvsc-\(lab.a)"))
+        func notified() -> String { (try? String(contentsOfFile: out + "/notify.log", encoding: .utf8)) ?? "" }
+        XCTAssertNotNil(lab.wait(3) { notified().contains("INSTANCE VI_1 MASTER 150\n") && notified().contains("master-only\n") }, notified())
+        XCTAssertEqual((try? String(contentsOfFile: out + "/uid", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines),
+                       try sh("id -u nobody", in: URL(fileURLWithPath: "/")).stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                       "the check runs as its user")
+        // The check fails: FAULT, priority 0 sent, the VIP moves.
+        FileManager.default.createFile(atPath: w + "/fail", contents: nil)
+        let moved = lab.wait(3) { lab.holds(lab.b, "vb") && !lab.holds(lab.a, "va") }
+        XCTAssertNotNil(moved, "the VIP moves when the check fails: " + lab.log("lvsc-\(lab.a)"))
+        XCTAssertTrue(lab.log("lvsc-\(lab.a)").contains("vrrp_script chk: failed (exit status 1)"), lab.log("lvsc-\(lab.a)"))
+        XCTAssertNotNil(lab.wait(3) { notified().contains("INSTANCE VI_1 FAULT 150\n") }, notified())
+        // It passes again: BACKUP, and lvs01 preempts.
+        try FileManager.default.removeItem(atPath: w + "/fail")
+        XCTAssertNotNil(lab.wait(8) { lab.holds(lab.a, "va") && !lab.holds(lab.b, "vb") }, "back after the check passes: " + lab.log("lvsc-\(lab.a)"))
+        lab.stop(a, signal: SIGTERM)
+        XCTAssertEqual(a.terminationStatus, 0)
+        XCTAssertTrue(notified().contains("INSTANCE VI_1 STOP 150\n") && notified().contains("stop-only\n"), "notify_stop ran before exit: " + notified())
+        XCTAssertNotNil(lab.wait(3) { lab.holds(lab.b, "vb") })
+        // With weight -60 a failing check lowers lvs01 to 90, below lvs02's 100: lvs02 preempts.
+        let a2 = try lab.lvsc(lab.a, try lab.conf("s3", iface: "va", priority: 150, state: "BACKUP", extra: "    track_script {\n        chk\n    }\n",
+                                                   global: global, blocks: scriptBlock(weight: -60)))
+        XCTAssertNotNil(lab.wait(8) { lab.holds(lab.a, "va") && !lab.holds(lab.b, "vb") }, "lvs01 preempts at 150: " + lab.log("lvsc-\(lab.a)"))
+        FileManager.default.createFile(atPath: w + "/fail", contents: nil)
+        XCTAssertNotNil(lab.wait(6) { lab.holds(lab.b, "vb") && !lab.holds(lab.a, "va") }, "lvs02 preempts lvs01 at 90: " + lab.log("lvsc-\(lab.b)"))
+        XCTAssertTrue(lab.log("lvsc-\(lab.b)").contains("MASTER"), lab.log("lvsc-\(lab.b)"))
+        lab.stop(a2, signal: SIGTERM)
+        lab.stop(b, signal: SIGTERM)
+    }
+
+    /// Unicast (`unicast_src_ip`, `unicast_peer`): two lvsc directors, then keepalived as the peer
+    /// both ways, v2 with PASS and v3. keepalived's unicast socket is not in the multicast group,
+    /// so its seeing lvsc's adverts shows they were sent to it.
+    func testUnicastPeersLvscAndKeepalived() throws {
+        let lab = try Lab(self)
+        let a = try lab.lvsc(lab.a, try lab.conf("u1", iface: "va", priority: 150, state: "MASTER", unicast: true))
+        let b = try lab.lvsc(lab.b, try lab.conf("u2", iface: "vb", priority: 100, state: "BACKUP", unicast: true))
+        XCTAssertNotNil(lab.wait(8) { lab.holds(lab.a, "va") }, "lvs01 takes the VIP: " + lab.log("lvsc-\(lab.a)"))
+        XCTAssertTrue(lab.stays(4, onA: true), "the VIP stays on lvs01 alone: " + lab.log("lvsc-\(lab.b)"))
+        lab.stop(a, signal: SIGTERM)
+        let took = lab.wait(3) { lab.holds(lab.b, "vb") }
+        XCTAssertLessThan(took ?? 9, 1.5, "unicast priority 0 reaches the peer: " + lab.log("lvsc-\(lab.b)"))
+        lab.stop(b, signal: SIGTERM)
+        try requirePrecondition(FileManager.default.isExecutableFile(atPath: "/usr/sbin/keepalived"), "RunLabTests: keepalived is not installed (scripts/test.sh installs it)")
+        for version in [2, 3] {
+            let k = try lab.keepalived(lab.a, try lab.conf("uka\(version)", iface: "va", priority: 150, state: "MASTER", version: version, unicast: true))
+            let l = try lab.lvsc(lab.b, try lab.conf("ulv\(version)", iface: "vb", priority: 100, state: "BACKUP", version: version, unicast: true))
+            XCTAssertNotNil(lab.wait(8) { lab.holds(lab.a, "va") }, "keepalived takes the VIP")
+            XCTAssertTrue(lab.stays(4, onA: true), "v\(version) unicast: lvsc stays BACKUP: " + lab.log("lvsc-\(lab.b)"))
+            lab.stop(k, signal: SIGKILL)
+            _ = try sh("ip -n \(lab.a) addr del 198.51.100.10/32 dev va", in: URL(fileURLWithPath: "/"))
+            XCTAssertNotNil(lab.wait(6) { lab.holds(lab.b, "vb") }, "v\(version) unicast: lvsc takes over: " + lab.log("lvsc-\(lab.b)"))
+            // lvsc now MASTER; keepalived comes back as BACKUP with a lower priority and stays so.
+            let k2 = try lab.keepalived(lab.a, try lab.conf("ukb\(version)", iface: "va", priority: 50, state: "BACKUP", version: version, unicast: true))
+            XCTAssertTrue(lab.stays(5, onA: false), "v\(version) unicast: keepalived stays BACKUP: " + lab.log("keepalived-\(lab.a)"))
+            lab.stop(l, signal: SIGTERM)
+            XCTAssertNotNil(lab.wait(3) { lab.holds(lab.a, "va") }, "v\(version) unicast: keepalived takes over from lvsc's priority 0")
+            lab.stop(k2, signal: SIGTERM)
+            _ = try? sh("ip -n \(lab.a) addr flush dev va to 198.51.100.10/32; ip -n \(lab.b) addr flush dev vb to 198.51.100.10/32", in: URL(fileURLWithPath: "/"))
+        }
+    }
+
     /// A tracked interface going down puts the MASTER in FAULT: it resigns (priority 0) and the
     /// VIP moves to the peer; back up, it returns to BACKUP and preempts again.
     func testATrackedInterfaceDownMovesTheVIP() throws {
@@ -212,6 +300,29 @@ final class RunLabTests: XCTestCase {
                 198.51.100.10/32
             }
         }
+        vrrp_instance VI_2 {
+            interface lo
+            virtual_router_id 52
+            unicast_src_ip 192.0.2.77
+            unicast_peer {
+                192.0.2.78 min_ttl 10
+            }
+            track_script {
+                open
+                ghost
+            }
+            virtual_ipaddress {
+                198.51.100.11/32
+            }
+        }
+        vrrp_script open {
+            script \(s.file("open.sh"))
+            user root
+        }
+        vrrp_script ghost {
+            script /bin/true
+            user nosuchuser
+        }
         virtual_server 198.51.100.10 80 {
             lb_algo rr
             lb_kind DR
@@ -219,10 +330,15 @@ final class RunLabTests: XCTestCase {
         }
 
         """)
+        try s.write("open.sh", "#!/bin/sh\n")
+        XCTAssertEqual(chmod(s.file("open.sh"), 0o777), 0)
         let r = try s.lvsc(["run", "-f", "k.conf"])
         XCTAssertEqual(r.status, 2, r.stderr)
         XCTAssertTrue(r.stderr.contains("k.conf:8:5: lvsc run: 'use_vmac'"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("k.conf:9:5: lvsc run: 'notify_master'"), r.stderr)
         XCTAssertTrue(r.stderr.contains("'virtual_server': lvsc run does not run health checks yet: start it with --vrrp-only"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("k.conf:18:20: lvsc run: 'unicast_src_ip': 192.0.2.77 is not an address of lo here"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("k.conf:20:20: lvsc run: 'min_ttl'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("lvsc run: 'script': \(s.file("open.sh")) runs as root but \(s.file("open.sh")) can be changed by a user other than root"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("lvsc run: 'script': the script user nosuchuser does not exist here"), r.stderr)
     }
 }

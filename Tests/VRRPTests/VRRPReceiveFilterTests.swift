@@ -29,6 +29,20 @@ final class VRRPReceiveFilterTests: XCTestCase {
         XCTAssertEqual(advert, PeerAdvert(priority: 200, interval: 100, source: peer))
     }
 
+    /// Unicast mode: the TTL is not checked (the adverts may cross routers, as keepalived
+    /// allows); with check_unicast_src a sender that is not a listed peer is dropped.
+    func testUnicastModeSkipsTheTTLAndChecksTheSourceWhenAsked() throws {
+        var f = v2Filter()
+        let stranger = IPAddress.parse("192.0.2.9")!
+        XCTAssertEqual(f.check(v2Advert(), ttl: 64, source: peer, destination: me).failureReason, .ttl, "multicast: TTL 255 only")
+        f.unicastPeers = [peer]
+        XCTAssertNil(f.check(v2Advert(), ttl: 64, source: peer, destination: me).failureReason)
+        XCTAssertNil(f.check(v2Advert(), ttl: 255, source: stranger, destination: me).failureReason, "keepalived accepts any sender by default")
+        f.checkUnicastSource = true
+        XCTAssertEqual(f.check(v2Advert(), ttl: 255, source: stranger, destination: me).failureReason, .unicastSource)
+        XCTAssertNil(f.check(v2Advert(), ttl: 255, source: peer, destination: me).failureReason)
+    }
+
     func testEveryHostilePacketIsDroppedAndCountedByReason() {
         let f = v2Filter()
         var bad = v2Advert()
@@ -100,5 +114,13 @@ final class VRRPReceiveFilterTests: XCTestCase {
         // A flipped byte breaks the checksum (or the header): every packet is dropped.
         XCTAssertEqual(counters.total, 10_000)
         XCTAssertEqual(router.state, .master)
+    }
+}
+
+extension Result {
+    /// The failure, for assertions.
+    var failureReason: Failure? {
+        if case .failure(let f) = self { return f }
+        return nil
     }
 }

@@ -88,11 +88,11 @@ final class VRRPSpikeTests: XCTestCase {
         XCTAssertEqual(try first.advert.get(), advert)
         try tx.close().wait()
 
-        let fd = try lab.inA { try VRRPChannel.openSocket(interface: "va") }
+        let fd = try lab.inA { try VRRPChannel.openSocket(interface: "va", unicastSource: nil) }
         var one: Int32 = 1
         XCTAssertEqual(setsockopt(fd, Int32(IPPROTO_IP), IP_MULTICAST_TTL, &one, 4), 0)
         let low = try DatagramBootstrap(group: group).withBoundSocket(fd).wait()
-        let lowTx = VRRPChannel(channel: low, interface: "va")
+        let lowTx = VRRPChannel(channel: low, interface: "va", unicastSource: nil)
         got.clear()
         let second = try got.await { _ = lowTx.send(advert, source: lab.addressA) }
         XCTAssertEqual(second.ttl, 1, "a TTL other than 255 is seen as such (RFC 5798 drops the advert)")

@@ -41,15 +41,24 @@ public struct Run: ParsableCommand {
         let plan: VRRPRuntimePlan
         switch VRRPRuntimePlan.make(config, vrrpOnly: vrrpOnly, primaryAddress: { iface in
             host.first { $0.interface == iface && $0.prefix.address.family == .inet && !vips.contains($0.prefix.address) }?.prefix.address
+        }, isLocal: { address, iface in
+            host.contains { $0.interface == iface && $0.prefix.address == address }
         }) {
         case .success(let p): plan = p
         case .failure(let refused):
             let refusals = refused.items
-            for r in refusals {
-                let at = r.span.map { s -> String in let p = loaded.sources.resolve(s); return "\(p.path):\(p.line):\(p.column): " } ?? ""
+            // In file order, as an operator fixes them.
+            let located = refusals.map { r in (r, r.span.map { loaded.sources.resolve($0) }) }
+                .sorted { a, b in
+                    guard let x = a.1 else { return false }
+                    guard let y = b.1 else { return true }
+                    return (x.path, x.line, x.column) < (y.path, y.line, y.column)
+                }
+            for (r, p) in located {
+                let at = p.map { "\($0.path):\($0.line):\($0.column): " } ?? ""
                 out.stderr += "\(at)lvsc run: '\(r.keyword)': \(r.why)\n"
             }
-            out.stderr += "lvsc: not started: \(refusals.count) setting\(refusals.count == 1 ? "" : "s") lvsc run does not implement yet (above); run keepalived for this director meanwhile\n"
+            out.stderr += "lvsc: not started: \(refusals.count) setting\(refusals.count == 1 ? "" : "s") lvsc run cannot run here (above); run keepalived for this director meanwhile\n"
             out.exitCode = .usage
             throw ExitCode(OutputWriter.write(out))
         }
