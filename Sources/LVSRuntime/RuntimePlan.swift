@@ -39,10 +39,21 @@ public struct VRRPInstancePlan: Sendable {
     public var trackedScripts: [(script: Int, weight: Int)] = []
     /// notify_master, notify_backup, notify_fault, notify_stop and notify, by keyword.
     public var notify: [String: ResolvedScript] = [:]
+
+    /// The same settings (a reload leaves such an instance alone); scripts are compared by
+    /// what they are, not by their index in either plan.
+    func isSame(as o: VRRPInstancePlan, scripts: [TrackScriptPlan], oldScripts: [TrackScriptPlan]) -> Bool {
+        router == o.router && interface == o.interface && filter == o.filter
+            && vips.map { "\($0.prefix) \($0.label ?? "")" } == o.vips.map { "\($0.prefix) \($0.label ?? "")" }
+            && trackedInterfaces.map { "\($0.name) \($0.weight ?? 0) \($0.weight == nil)" } == o.trackedInterfaces.map { "\($0.name) \($0.weight ?? 0) \($0.weight == nil)" }
+            && unicastPeers == o.unicastPeers && notify == o.notify
+            && trackedScripts.map(\.weight) == o.trackedScripts.map(\.weight)
+            && trackedScripts.map { scripts[$0.script] } == o.trackedScripts.map { oldScripts[$0.script] }
+    }
 }
 
 /// A `vrrp_script` as `lvsc run` runs it.
-public struct TrackScriptPlan: Sendable {
+public struct TrackScriptPlan: Sendable, Equatable {
     public var name: String
     public var script: ResolvedScript
     public var interval: Duration

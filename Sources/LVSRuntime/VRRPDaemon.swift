@@ -17,10 +17,10 @@ import Dispatch
 ///
 /// Every mutable field is touched only on `loop` (the machines, the timer, the counters).
 public final class VRRPDaemon: @unchecked Sendable {
-    let plan: VRRPRuntimePlan
+    var plan: VRRPRuntimePlan
     let group: MultiThreadedEventLoopGroup
     let loop: EventLoop
-    let log: @Sendable (String) -> Void
+    public let log: @Sendable (String) -> Void
     let base = NIODeadline.now()
     var director: VRRPDirector
     /// The VRRP sockets: one multicast socket per interface, one unicast socket per interface
@@ -31,6 +31,10 @@ public final class VRRPDaemon: @unchecked Sendable {
     var addresses: AddressNetlink?
     var timer: Scheduled<Void>?
     public private(set) var drops: [VRRPDropCounters]
+    /// Adverts sent, by instance (in the statistics: a reload that changes nothing sends none extra).
+    var sent: [Int]
+    /// Packets for no instance here (another VRID, or too short to name one), by interface.
+    var unmatched: [String: VRRPDropCounters] = [:]
     var stopped = false
     /// Links by name: up and running (carrier). Filled at start, then from the link monitor.
     var links: [String: Bool] = [:]
@@ -47,6 +51,8 @@ public final class VRRPDaemon: @unchecked Sendable {
     let notifying = DispatchGroup()
     /// The state each sync group last notified.
     var groupStates: [VRRPRouterState?]
+    /// Bumped by each reload: a script result from before it names an index that may have moved.
+    var scriptGeneration = 0
 
     public init(plan: VRRPRuntimePlan, log: @escaping @Sendable (String) -> Void) {
         self.plan = plan
@@ -55,6 +61,7 @@ public final class VRRPDaemon: @unchecked Sendable {
         loop = group.next()
         director = VRRPDirector(name: "local", routers: plan.instances.map { VRRPRouter($0.router) }, syncGroups: plan.syncGroups)
         drops = Array(repeating: VRRPDropCounters(), count: plan.instances.count)
+        sent = Array(repeating: 0, count: plan.instances.count)
         health = plan.scripts.map { ScriptHealth(rise: $0.rise, fall: $0.fall, initFail: $0.initFail) }
         groupStates = Array(repeating: nil, count: plan.groups.count)
     }
@@ -73,19 +80,20 @@ public final class VRRPDaemon: @unchecked Sendable {
         for iface in Set(plan.instances.map(\.interface)) { garp[iface] = try GratuitousARP(interface: iface) }
         let tracked = Set(plan.instances.flatMap { $0.trackedInterfaces.map(\.name) })
         let initial = Dictionary(uniqueKeysWithValues: tracked.map { ($0, Self.isUp($0)) })
+        let generation = scriptGeneration
         let monitor = try LinkMonitor()
         // Every tracked script runs once before the instances start, so none starts on a guess.
         let firstRuns = Self.runOnce(plan.scripts)
         try loop.submit {
             self.links = initial
-            for (i, outcome) in firstRuns.enumerated() { self.scriptResult(i, outcome) }
+            for (i, outcome) in firstRuns.enumerated() { self.scriptResult(i, outcome, generation: generation) }
             for i in self.plan.instances.indices { self.perform(self.applyTracking(i)) }
             self.perform(self.director.start(now: self.now))
             self.reschedule()
         }.wait()
         // The monitor's socket is read on a thread of its own (it is confined to one thread),
         // which hands each change to the loop.
-        for i in plan.scripts.indices { scriptTasks.append(scriptLoop(i)) }
+        for i in plan.scripts.indices { scriptTasks.append(scriptLoop(i, generation: generation)) }
         nonisolated(unsafe) let m = monitor
         monitorRunning = true
         DispatchQueue(label: "lvsc.link-monitor").async { [self] in
@@ -93,7 +101,7 @@ public final class VRRPDaemon: @unchecked Sendable {
                 guard let events = try? m.next(within: 200) else { continue }
                 for event in events {
                     switch event {
-                    case .link(let name, _, let up, let running) where tracked.contains(name):
+                    case .link(let name, _, let up, let running):
                         loop.execute { self.linkChanged(name, up: up && running) }
                     case .addressRemoved(let a):
                         loop.execute { self.addressRemoved(a) }
@@ -124,7 +132,7 @@ public final class VRRPDaemon: @unchecked Sendable {
 
     /// Runs script `i` every interval (after the previous run ended, as keepalived) and hands
     /// each outcome to the loop.
-    func scriptLoop(_ i: Int) -> Task<Void, Never> {
+    func scriptLoop(_ i: Int, generation: Int) -> Task<Void, Never> {
         let s = plan.scripts[i]
         let loop = self.loop, checks = runningChecks
         return Task { [weak self] in
@@ -134,13 +142,13 @@ public final class VRRPDaemon: @unchecked Sendable {
                 let outcome = await ScriptRunner.run(s.script, timeout: s.timeout, running: checks)
                 // Cancelled at shutdown: the run was cut short, its outcome says nothing.
                 if Task.isCancelled { return }
-                loop.execute { self?.scriptResult(i, outcome) }
+                loop.execute { self?.scriptResult(i, outcome, generation: generation) }
             }
         }
     }
 
-    func scriptResult(_ i: Int, _ outcome: ScriptOutcome) {
-        guard !stopped else { return }
+    func scriptResult(_ i: Int, _ outcome: ScriptOutcome, generation: Int) {
+        guard !stopped, generation == scriptGeneration else { return }
         let s = plan.scripts[i]
         guard health[i].record(success: outcome.succeeded) else { return }
         log("vrrp_script \(s.name): \(health[i].isGood ? "succeeded" : "failed") (\(outcome.description))")
@@ -148,6 +156,67 @@ public final class VRRPDaemon: @unchecked Sendable {
             perform(applyTracking(j))
         }
         reschedule()
+    }
+
+    /// SIGHUP with a configuration that linted and planned: instances whose settings did not
+    /// change keep their state and timers untouched (no advert, no VIP moves); a changed one is
+    /// stopped as at shutdown and started again with its new settings; a removed one stops; a
+    /// new one starts. Returns one line saying what changed.
+    public func reload(_ new: VRRPRuntimePlan) throws -> String {
+        // New and changed checks run once first, as at start.
+        let keptScripts = new.scripts.map { s in plan.scripts.firstIndex(of: s) }
+        let fresh = new.scripts.indices.filter { keptScripts[$0] == nil }
+        let firstRuns = Self.runOnce(fresh.map { new.scripts[$0] })
+        let summary = try loop.submit { () throws -> String in
+            let old = self.plan
+            var kept: [Int?] = []   // new instance → old index, when unchanged
+            for n in new.instances {
+                let o = old.instances.firstIndex { $0.router.name == n.router.name }
+                kept.append(o.flatMap { n.isSame(as: old.instances[$0], scripts: new.scripts, oldScripts: old.scripts) ? $0 : nil })
+            }
+            let keptOld = Set(kept.compactMap { $0 })
+            // Sockets for the new plan first: if one cannot be opened, nothing has changed yet.
+            for key in Set(new.instances.map(Self.channelKey)) where self.channels[key] == nil {
+                self.channels[key] = try VRRPChannel.open(interface: key.interface, unicastSource: key.unicastSource, on: self.group) { [weak self] r in
+                    self?.received(r, on: key)
+                }
+            }
+            for iface in Set(new.instances.map(\.interface)) where self.garp[iface] == nil { self.garp[iface] = try GratuitousARP(interface: iface) }
+            let now = self.now
+            // Changed and removed instances stop under the old plan (resign, VIPs removed).
+            for i in old.instances.indices where !keptOld.contains(i) { self.perform(self.director.stop(router: i, now: now)) }
+            let stopped = old.instances.indices.filter { !keptOld.contains($0) }.map { old.instances[$0].router.name }
+            let routers = new.instances.enumerated().map { (j, n) in kept[j].map { self.director.routers[$0] } ?? VRRPRouter(n.router) }
+            let groupStates = new.groups.map { g in old.groups.firstIndex { $0.name == g.name && $0.members.map { old.instances[$0].router.name } == g.members.map { new.instances[$0].router.name } }.flatMap { self.groupStates[$0] } }
+            self.drops = new.instances.indices.map { j in kept[j].map { self.drops[$0] } ?? VRRPDropCounters() }
+            self.sent = new.instances.indices.map { j in kept[j].map { self.sent[$0] } ?? 0 }
+            self.health = new.scripts.indices.map { j in keptScripts[j].map { self.health[$0] } ?? ScriptHealth(rise: new.scripts[j].rise, fall: new.scripts[j].fall, initFail: new.scripts[j].initFail) }
+            self.plan = new
+            self.director = VRRPDirector(name: "local", routers: routers, syncGroups: new.syncGroups)
+            self.groupStates = groupStates
+            self.scriptGeneration += 1
+            for (k, j) in fresh.enumerated() { self.scriptResult(j, firstRuns[k], generation: self.scriptGeneration) }
+            for name in Set(new.instances.flatMap { $0.trackedInterfaces.map(\.name) }) where self.links[name] == nil { self.links[name] = Self.isUp(name) }
+            let started = new.instances.indices.filter { kept[$0] == nil }
+            for j in started { self.perform(self.applyTracking(j)) }
+            self.perform(self.director.start(now: now))
+            // Sockets no instance uses any more.
+            let keys = Set(new.instances.map(Self.channelKey))
+            for (key, c) in self.channels where !keys.contains(key) { _ = c.close(); self.channels[key] = nil }
+            self.reschedule()
+            let added = started.map { new.instances[$0].router.name }.filter { n in !old.instances.contains { $0.router.name == n } }
+            let changed = started.map { new.instances[$0].router.name }.filter { n in old.instances.contains { $0.router.name == n } }
+            let removed = stopped.filter { n in !new.instances.contains { $0.router.name == n } }
+            if added.isEmpty && changed.isEmpty && removed.isEmpty && fresh.isEmpty { return "nothing changed" }
+            func names(_ l: [String]) -> String { l.isEmpty ? "none" : l.joined(separator: ", ") }
+            return "restarted \(names(changed)); added \(names(added)); removed \(names(removed)); \(new.instances.count - started.count) unchanged"
+        }.wait()
+        // The old checks' results carry the old generation from here on and are ignored.
+        for t in scriptTasks { t.cancel() }
+        scriptTasks = []
+        let generation = try loop.submit { self.scriptGeneration }.wait()
+        for i in new.scripts.indices { scriptTasks.append(scriptLoop(i, generation: generation)) }
+        return summary
     }
 
     /// Administratively up and with a carrier (SIOCGIFFLAGS).
@@ -163,7 +232,8 @@ public final class VRRPDaemon: @unchecked Sendable {
     }
 
     func linkChanged(_ name: String, up: Bool) {
-        guard !stopped, links[name] != up else { return }
+        // Only tracked links are in `links` (a reload may add some).
+        guard !stopped, let was = links[name], was != up else { return }
         links[name] = up
         log("link \(name) is \(up ? "up" : "down")")
         for i in plan.instances.indices where plan.instances[i].trackedInterfaces.contains(where: { $0.name == name }) {
@@ -234,6 +304,23 @@ public final class VRRPDaemon: @unchecked Sendable {
         try? group.syncShutdownGracefully()
     }
 
+    /// SIGUSR1: one line per instance (state, priority, the packets dropped by reason) and one
+    /// per interface that received packets for no instance here.
+    public func logStatistics() {
+        loop.execute {
+            func listed(_ c: VRRPDropCounters) -> String {
+                c.total == 0 ? "none" : VRRPDropReason.allCases.filter { c[$0] > 0 }.map { "\($0.rawValue)=\(c[$0])" }.joined(separator: " ")
+            }
+            for (i, p) in self.plan.instances.enumerated() {
+                let r = self.director.routers[i]
+                self.log("statistics \(p.router.name): \(r.state.rawValue), priority \(r.effectivePriority), adverts sent \(self.sent[i]), dropped: \(listed(self.drops[i]))")
+            }
+            for (iface, c) in self.unmatched.sorted(by: { $0.key < $1.key }) {
+                self.log("statistics \(iface): packets for no instance here: \(listed(c))")
+            }
+        }
+    }
+
     /// The state of each instance, by name (for logs and tests).
     public func states() -> [(String, VRRPRouterState)] {
         (try? loop.submit { self.director.routers.map { ($0.config.name, $0.state) } }.wait()) ?? []
@@ -246,12 +333,16 @@ public final class VRRPDaemon: @unchecked Sendable {
     // MARK: on the loop
 
     func received(_ r: ReceivedAdvert, on key: ChannelKey) {
-        guard !stopped, r.payload.count >= 2 else { return }
+        guard !stopped else { return }
+        guard r.payload.count >= 2 else { unmatched[key.interface, default: VRRPDropCounters()].count(.tooShort); return }
         // The multicast socket also sees unicast adverts (a raw socket gets every packet of its
         // protocol on the interface); those are the unicast socket's.
         if key.unicastSource == nil && r.destination != VRRPChannel.group4 { return }
         let vrid = r.payload[1]
-        guard let i = plan.instances.firstIndex(where: { Self.channelKey($0) == key && $0.router.virtualRouterID == vrid }) else { return }
+        guard let i = plan.instances.firstIndex(where: { Self.channelKey($0) == key && $0.router.virtualRouterID == vrid }) else {
+            unmatched[key.interface, default: VRRPDropCounters()].count(.otherRouterID)
+            return
+        }
         switch plan.instances[i].filter.check(r.payload, ttl: r.ttl, source: r.source, destination: r.destination) {
         case .failure(let reason):
             drops[i].count(reason)
@@ -284,6 +375,7 @@ public final class VRRPDaemon: @unchecked Sendable {
                                    addresses: p.router.virtualAddresses)
                 a.authType = p.filter.authType
                 a.authData = p.filter.authPassword
+                sent[i] += 1
                 let channel = channels[Self.channelKey(p)]
                 if p.unicastPeers.isEmpty {
                     _ = channel?.send(a, source: p.sourceAddress)

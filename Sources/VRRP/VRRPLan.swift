@@ -33,6 +33,11 @@ public struct VRRPDirector: Sendable {
         return out
     }
 
+    /// One router stops (a reload removed or changed it): as at shutdown, without the group.
+    public mutating func stop(router i: Int, now: VRRPTime) -> Actions {
+        routers[i].stop(now: now).map { (i, $0) }
+    }
+
     public mutating func tick(now: VRRPTime) -> Actions {
         var out: Actions = []
         for i in routers.indices where (routers[i].nextDeadline ?? .max) <= now {

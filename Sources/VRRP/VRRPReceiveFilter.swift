@@ -36,7 +36,7 @@ public enum VRRPChecksumMode: Sendable, Equatable { case pseudoHeader, messageOn
 
 /// The receive checks of one instance: what passes becomes a `PeerAdvert` for its state
 /// machine; the rest is counted and dropped.
-public struct VRRPReceiveFilter: Sendable {
+public struct VRRPReceiveFilter: Sendable, Equatable {
     public var version: VRRPAdvert.Version
     public var virtualRouterID: UInt8
     public var family: IPAddress.Family

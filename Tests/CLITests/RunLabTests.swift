@@ -10,17 +10,33 @@ final class RunLabTests: XCTestCase {
         let a: String, b: String, work: String
         var processes: [Process] = []
 
-        init(_ test: XCTestCase) throws {
+        /// A third namespace `h` (192.0.2.3 on `vh`), for a sender that is neither director.
+        let h: String
+        let bridged: Bool
+
+        /// `bridged`: the three namespaces hang off a bridge in a fourth; otherwise the two
+        /// directors share one veth pair.
+        init(_ test: XCTestCase, bridged: Bool = false) throws {
             try requirePrecondition(getuid() == 0, "RunLabTests: network namespaces need root (CI runs as root)")
             let id = "\(getpid())-\(UInt32.random(in: 0...0xFFFF))"
-            a = "lvsc-run-a-\(id)"; b = "lvsc-run-b-\(id)"
+            a = "lvsc-run-a-\(id)"; b = "lvsc-run-b-\(id)"; h = "lvsc-run-h-\(id)"
+            self.bridged = bridged
             work = NSTemporaryDirectory() + "lvsc-run-\(id)"
             try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
             test.addTeardownBlock { [self] in self.remove() }
+            let links = bridged ? """
+                ip netns add \(h); ip netns add \(h)-s
+                ip -n \(h)-s link add br0 type bridge; ip -n \(h)-s link set br0 up
+                ip link add va netns \(a) type veth peer name pa netns \(h)-s
+                ip link add vb netns \(b) type veth peer name pb netns \(h)-s
+                ip link add vh netns \(h) type veth peer name ph netns \(h)-s
+                for p in pa pb ph; do ip -n \(h)-s link set $p master br0; ip -n \(h)-s link set $p up; done
+                ip -n \(h) addr add 192.0.2.3/24 dev vh; ip -n \(h) link set vh up; ip -n \(h) link set lo up
+                """ : "ip link add va netns \(a) type veth peer name vb netns \(b)\n"
             let r = try sh("""
                 set -e
                 ip netns add \(a); ip netns add \(b)
-                ip link add va netns \(a) type veth peer name vb netns \(b)
+                \(links)
                 ip -n \(a) addr add 192.0.2.1/24 dev va; ip -n \(b) addr add 192.0.2.2/24 dev vb
                 for n in \(a) \(b); do ip -n $n link set lo up; done
                 ip -n \(a) link set va up; ip -n \(b) link set vb up
@@ -30,7 +46,8 @@ final class RunLabTests: XCTestCase {
 
         func remove() {
             for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
-            _ = try? sh("ip netns del \(a) 2>/dev/null; ip netns del \(b) 2>/dev/null; rm -rf '\(work)'; true", in: URL(fileURLWithPath: "/"))
+            let extra = bridged ? "ip netns del \(h) 2>/dev/null; ip netns del \(h)-s 2>/dev/null;" : ""
+            _ = try? sh("ip netns del \(a) 2>/dev/null; ip netns del \(b) 2>/dev/null; \(extra) rm -rf '\(work)'; true", in: URL(fileURLWithPath: "/"))
         }
 
         /// `unicast`: adverts go to the other director's address only (`unicast_src_ip`, `unicast_peer`).
@@ -62,8 +79,9 @@ final class RunLabTests: XCTestCase {
             return path
         }
 
-        func start(_ ns: String, _ args: [String], log name: String) throws -> Process {
+        func start(_ ns: String, _ args: [String], log name: String, environment: [String: String] = [:]) throws -> Process {
             let p = Process()
+            if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = ["ip", "netns", "exec", ns] + args
             FileManager.default.createFile(atPath: work + "/\(name).log", contents: nil)
@@ -74,8 +92,8 @@ final class RunLabTests: XCTestCase {
             return p
         }
 
-        func lvsc(_ ns: String, _ conf: String) throws -> Process {
-            try start(ns, [lvscBinary.path, "run", "-f", conf, "--vrrp-only"], log: "lvsc-\(ns)")
+        func lvsc(_ ns: String, _ conf: String, environment: [String: String] = [:]) throws -> Process {
+            try start(ns, [lvscBinary.path, "run", "-f", conf, "--vrrp-only"], log: "lvsc-\(ns)", environment: environment)
         }
 
         func keepalived(_ ns: String, _ conf: String) throws -> Process {
@@ -223,6 +241,65 @@ final class RunLabTests: XCTestCase {
         XCTAssertTrue(lab.log("lvsc-\(lab.b)").contains("MASTER"), lab.log("lvsc-\(lab.b)"))
         lab.stop(a2, signal: SIGTERM)
         lab.stop(b, signal: SIGTERM)
+    }
+
+    /// SIGHUP: an unchanged file changes nothing (no transition, no extra advert, the VIP stays);
+    /// a file with an error is refused and the old configuration keeps running; a changed
+    /// priority restarts the instance and the VIP moves to the peer.
+    func testSIGHUPReload() throws {
+        let lab = try Lab(self)
+        let conf = try lab.conf("r1", iface: "va", priority: 150, state: "MASTER")
+        // systemd's notify socket, as a Type=notify unit has it: every datagram to a file.
+        let socketPath = lab.work + "/notify.sock", notes = lab.work + "/notify.txt"
+        let listener = try lab.start(lab.a, ["python3", "-c", """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+            f = open(sys.argv[2], 'a')
+            while True:
+                f.write(s.recv(4096).decode().replace('\\n', ' ') + '|'); f.flush()
+            """, socketPath, notes], log: "notify")
+        XCTAssertNotNil(lab.wait(5) { FileManager.default.fileExists(atPath: socketPath) }, lab.log("notify"))
+        func notified() -> String { (try? String(contentsOfFile: notes, encoding: .utf8)) ?? "" }
+        let a = try lab.lvsc(lab.a, conf, environment: ["NOTIFY_SOCKET": socketPath])
+        let b = try lab.lvsc(lab.b, try lab.conf("r2", iface: "vb", priority: 100, state: "BACKUP"))
+        XCTAssertNotNil(lab.wait(8) { lab.holds(lab.a, "va") && !lab.holds(lab.b, "vb") }, lab.log("lvsc-\(lab.a)"))
+        XCTAssertNotNil(lab.wait(3) { notified() == "READY=1 STATUS=running|" }, "readiness: " + notified())
+        func statistics() -> (sent: Int, at: Date)? {
+            let before = lab.log("lvsc-\(lab.a)").components(separatedBy: "statistics VI_1:").count
+            kill(a.processIdentifier, SIGUSR1)
+            guard lab.wait(3, { lab.log("lvsc-\(lab.a)").components(separatedBy: "statistics VI_1:").count > before }) != nil,
+                  let line = lab.log("lvsc-\(lab.a)").split(separator: "\n").last(where: { $0.contains("statistics VI_1:") }),
+                  let r = line.range(of: "adverts sent "), let n = Int(line[r.upperBound...].prefix { $0.isNumber }) else { return nil }
+            return (n, Date())
+        }
+        let first = try XCTUnwrap(statistics(), lab.log("lvsc-\(lab.a)"))
+        let transitions = lab.log("lvsc-\(lab.a)").components(separatedBy: " -> ").count
+        kill(a.processIdentifier, SIGHUP)
+        XCTAssertNotNil(lab.wait(3) { lab.log("lvsc-\(lab.a)").contains("reloaded: nothing changed") }, lab.log("lvsc-\(lab.a)"))
+        XCTAssertNotNil(lab.wait(3) { notified().hasSuffix("READY=1 STATUS=running|") && notified().contains("|RELOADING=1 MONOTONIC_USEC=") }, notified())
+        XCTAssertTrue(lab.stays(3, onA: true))
+        let second = try XCTUnwrap(statistics())
+        // One advert a second, and none for the reload.
+        XCTAssertLessThanOrEqual(second.sent - first.sent, Int(second.at.timeIntervalSince(first.at)) + 1, lab.log("lvsc-\(lab.a)"))
+        XCTAssertEqual(lab.log("lvsc-\(lab.a)").components(separatedBy: " -> ").count, transitions, "no transition: " + lab.log("lvsc-\(lab.a)"))
+        // An error: refused, the old configuration keeps running.
+        let good = try String(contentsOfFile: conf, encoding: .utf8)
+        try good.replacingOccurrences(of: "virtual_router_id 51", with: "virtual_router_id 300").write(toFile: conf, atomically: true, encoding: .utf8)
+        kill(a.processIdentifier, SIGHUP)
+        XCTAssertNotNil(lab.wait(3) { lab.log("lvsc-\(lab.a)").contains("reload refused: still running the previous configuration") }, lab.log("lvsc-\(lab.a)"))
+        XCTAssertTrue(lab.log("lvsc-\(lab.a)").contains("virtual_router_id"), "the reason is logged: " + lab.log("lvsc-\(lab.a)"))
+        XCTAssertTrue(lab.stays(2, onA: true))
+        // Priority 90, below lvs02's 100: the instance restarts and lvs02 takes the VIP.
+        _ = try lab.conf("r1", iface: "va", priority: 90, state: "BACKUP")
+        kill(a.processIdentifier, SIGHUP)
+        XCTAssertNotNil(lab.wait(3) { lab.log("lvsc-\(lab.a)").contains("reloaded: restarted VI_1; added none; removed none; 0 unchanged") }, lab.log("lvsc-\(lab.a)"))
+        XCTAssertNotNil(lab.wait(5) { lab.holds(lab.b, "vb") && !lab.holds(lab.a, "va") }, lab.log("lvsc-\(lab.b)"))
+        XCTAssertTrue(lab.stays(3, onA: false), lab.log("lvsc-\(lab.a)"))
+        lab.stop(a, signal: SIGTERM)
+        lab.stop(b, signal: SIGTERM)
+        XCTAssertEqual(a.terminationStatus, 0)
+        XCTAssertTrue(notified().hasSuffix("|STOPPING=1|"), notified())
+        lab.stop(listener, signal: SIGKILL)
     }
 
     /// Unicast (`unicast_src_ip`, `unicast_peer`): two lvsc directors, then keepalived as the peer

@@ -100,4 +100,23 @@ final class SystemdTests: XCTestCase {
             """, in: work, timeout: 120)
         XCTAssertEqual(r.status, 0, "\(host): \(r.stdout)\(r.stderr)\n\(script)")
     }
+
+    /// The repository's unit for `lvsc run` (systemd/lvsc-run.service) is one systemd accepts,
+    /// pointed at the binary under test. Its Type=notify protocol is exercised by
+    /// RunLabTests.testSIGHUPReload (READY, RELOADING, STOPPING).
+    func testTheLvscRunUnitVerifies() throws {
+        try requirePrecondition(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"),
+                                "SystemdTests: systemd-analyze is missing (scripts/test.sh installs systemd)")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("lvsc-run-unit-\(getpid())")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let unit = try String(contentsOf: repositoryRoot.appendingPathComponent("systemd/lvsc-run.service"), encoding: .utf8)
+        XCTAssertTrue(unit.contains("ExecStart=/usr/local/bin/lvsc run "), unit)
+        XCTAssertTrue(unit.contains("Type=notify"), unit)
+        let path = work.appendingPathComponent("lvsc-run.service")
+        try unit.replacingOccurrences(of: "/usr/local/bin/lvsc", with: lvscBinary.path).write(to: path, atomically: true, encoding: .utf8)
+        let v = try sh("systemd-analyze verify '\(path.path)'", in: work)
+        XCTAssertEqual(v.status, 0, v.stdout + v.stderr)
+        XCTAssertFalse(v.stderr.contains("lvsc-run.service"), v.stderr)
+    }
 }

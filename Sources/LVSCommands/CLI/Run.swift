@@ -15,7 +15,10 @@ public struct Run: ParsableCommand {
         Lints first and refuses to start on errors, and refuses, by name and line, every \
         keyword it does not implement yet. Health checks are not implemented yet: a file \
         with virtual_server blocks needs --vrrp-only (as keepalived -P). SIGTERM or SIGINT: \
-        each MASTER resigns with priority 0, the VIPs are removed, exit 0. Examples: lvsc run \
+        each MASTER resigns with priority 0, the VIPs are removed, notify_stop runs, exit 0. SIGUSR1: \
+        each instance's state, priority and dropped packets by reason to the log. SIGHUP: \
+        read and lint again; on errors keep running and log why, otherwise apply the \
+        difference (unchanged instances keep their state, changed ones restart). Examples: lvsc run \
         --host lvs01 --vrrp-only; lvsc run -f /etc/keepalived/keepalived.conf
         """)
 
@@ -26,25 +29,25 @@ public struct Run: ParsableCommand {
 
     public init() {}
 
-    public func run() throws {
-        var out = CommandOutput()
+    /// Reads, lints and plans the configuration (at start and on SIGHUP): the plan, or what
+    /// went wrong in `out`.
+    func makePlan(_ out: inout CommandOutput) -> VRRPRuntimePlan? {
         guard let loaded = ClusterGate.load(cluster, needDirector: true, out: &out), let d = loaded.director, let config = d.config else {
-            throw ExitCode(OutputWriter.write(out))
+            return nil
         }
         let host: [HostAddress]
         do { host = try AddressNetlink().list() } catch {
             out.stderr += "lvsc: cannot read this host's addresses: \(error)\n"
             out.exitCode = .system
-            throw ExitCode(OutputWriter.write(out))
+            return nil
         }
         let vips = Set(config.instances.flatMap { $0.virtualIPs.map(\.prefix.address) })
-        let plan: VRRPRuntimePlan
         switch VRRPRuntimePlan.make(config, vrrpOnly: vrrpOnly, primaryAddress: { iface in
             host.first { $0.interface == iface && $0.prefix.address.family == .inet && !vips.contains($0.prefix.address) }?.prefix.address
         }, isLocal: { address, iface in
             host.contains { $0.interface == iface && $0.prefix.address == address }
         }) {
-        case .success(let p): plan = p
+        case .success(let p): return p
         case .failure(let refused):
             let refusals = refused.items
             // In file order, as an operator fixes them.
@@ -58,8 +61,16 @@ public struct Run: ParsableCommand {
                 let at = p.map { "\($0.path):\($0.line):\($0.column): " } ?? ""
                 out.stderr += "\(at)lvsc run: '\(r.keyword)': \(r.why)\n"
             }
-            out.stderr += "lvsc: not started: \(refusals.count) setting\(refusals.count == 1 ? "" : "s") lvsc run cannot run here (above); run keepalived for this director meanwhile\n"
+            out.stderr += "lvsc: \(refusals.count) setting\(refusals.count == 1 ? "" : "s") lvsc run cannot run here (above); run keepalived for this director meanwhile\n"
             out.exitCode = .usage
+            return nil
+        }
+    }
+
+    public func run() throws {
+        var out = CommandOutput()
+        guard let plan = makePlan(&out) else {
+            out.stderr += "lvsc: not started\n"
             throw ExitCode(OutputWriter.write(out))
         }
         _ = OutputWriter.write(out)
@@ -78,6 +89,7 @@ public struct Run: ParsableCommand {
         for s in [SIGTERM, SIGINT] {
             let source = DispatchSource.makeSignalSource(signal: s, queue: .main)
             source.setEventHandler {
+                SystemdNotify.send("STOPPING=1")
                 daemon.shutdown()
                 _ = OutputWriter.writeAll(2, Array("lvsc run: stopped (signal \(s))\n".utf8))
                 Glibc.exit(0)
@@ -85,6 +97,33 @@ public struct Run: ParsableCommand {
             source.resume()
             sources.append(source)
         }
+        // SIGUSR1: the instances' states and drop counters to the log (keepalived has its
+        // statistics on a signal too).
+        signal(SIGUSR1, SIG_IGN)
+        let statistics = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .main)
+        statistics.setEventHandler { daemon.logStatistics() }
+        statistics.resume()
+        sources.append(statistics)
+        // SIGHUP: read and lint again; on any error keep running what runs and say why.
+        signal(SIGHUP, SIG_IGN)
+        let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .main)
+        reload.setEventHandler {
+            SystemdNotify.reloading()
+            defer { SystemdNotify.send("READY=1\nSTATUS=running") }
+            var again = CommandOutput()
+            guard let new = makePlan(&again) else {
+                for line in again.stderr.split(separator: "\n") { daemon.log("reload: \(line)") }
+                daemon.log("reload refused: still running the previous configuration")
+                return
+            }
+            do { daemon.log("reloaded: \(try daemon.reload(new))") } catch {
+                daemon.log("reload failed: \(error); still running the previous configuration")
+            }
+        }
+        reload.resume()
+        sources.append(reload)
+        // Ready only now: the instances have started and the signals are handled.
+        SystemdNotify.send("READY=1\nSTATUS=running")
         withExtendedLifetime(sources) { dispatchMain() }
     }
 }
