@@ -122,6 +122,13 @@ public struct VRRPLan: Sendable {
         apply(d, directors[d].setTracking(router: r, priorityDelta: priorityDelta, fault: fault, now: now))
     }
 
+    /// An advert from outside the simulated directors (a third router, a stray or forged packet
+    /// that passed the receive checks) reaches one of them now.
+    public mutating func deliver(_ advert: PeerAdvert, director d: Int, router r: Int) {
+        guard !down.contains(d) else { return }
+        apply(d, directors[d].received(advert, router: r, now: now))
+    }
+
     /// Moves the clock to `end`, delivering adverts and firing timers in time order.
     public mutating func run(until end: VRRPTime) {
         while true {

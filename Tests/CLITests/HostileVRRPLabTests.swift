@@ -91,6 +91,8 @@ final class HostileVRRPLabTests: XCTestCase {
                   let field = line.split(separator: " ").first(where: { $0.hasPrefix(reason + "=") }) else { return 0 }
             return Int(field.dropFirst(reason.count + 1)) ?? 0
         }
+        print("hostile lab: flood \(floodReport.trimmingCharacters(in: .whitespacesAndNewlines)); lvs01 " +
+              (log.split(separator: "\n").filter { $0.contains("statistics") }.joined(separator: "; ")))
         XCTAssertTrue(log.contains("statistics VI_1: MASTER, priority 150"), log)
         for reason in ["ttl-not-255", "checksum", "version", "address-list", "too-short", "length-mismatch", "interval"] {
             XCTAssertEqual(count(reason), 3, "\(reason): " + log)
@@ -133,6 +135,7 @@ final class HostileVRRPLabTests: XCTestCase {
         let during = fromA.filter { $0 > floodStart - 2 && $0 < floodEnd + 2 }
         XCTAssertGreaterThanOrEqual(during.count, 5, "\(fromA)")
         let gaps = zip(during.dropFirst(), during).map { $0 - $1 }
+        print("hostile lab: \(rows.count) adverts decoded by tshark; lvs01's gaps during the flood \(gaps.map { ($0 * 1000).rounded() / 1000 })")
         XCTAssertLessThan(gaps.max() ?? 9, 1.1, "the longest gap between lvs01's adverts during the flood: \(gaps)")
         XCTAssertGreaterThan(gaps.min() ?? 0, 0.9, "\(gaps)")
         // Gratuitous ARPs for the VIP from each director as it became MASTER.
