@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // The runtime's event loops (docs/architecture.md: the event-loop decision).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // lvsc run's log (one line per event; the handler is lvsc's, the API the ecosystem's).
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Source locations, the diagnostic type and its renderers.
@@ -44,6 +46,7 @@ let package = Package(
         .target(name: "LVSCommands", dependencies: [
             "LVSCheck", "LVSEmit", "LVSKernel", "LVSNetlink", "LVSRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "lvsc", dependencies: [
             "LVSCommands",
@@ -65,6 +68,7 @@ let package = Package(
         // clock) with sync groups and a simulated LAN, the raw-socket transport on swift-nio.
         .target(name: "VRRP", dependencies: [
             "LVSKernel",
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: swift6),
@@ -75,6 +79,7 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swift6),
         .testTarget(name: "VRRPTests", dependencies: [
             "VRRP", "LVSNetlink",
@@ -86,7 +91,7 @@ let package = Package(
         .testTarget(name: "LVSKernelTests", dependencies: ["LVSKernel"], swiftSettings: swift6),
         .testTarget(name: "LVSCheckTests", dependencies: ["LVSCheck", "LVSCommands"]),
         .testTarget(name: "LVSEmitTests", dependencies: ["LVSEmit", "LVSKernel", "LVSCommands"]),
-        .testTarget(name: "CLITests", dependencies: ["LVSCommands"]),
+        .testTarget(name: "CLITests", dependencies: ["LVSCommands", "LVSRuntime", .product(name: "Logging", package: "swift-log")]),
     ],
     // Swift 5 mode for the targets written before the switch (the front end, the checks, the
     // emitters, the commands); new targets opt into Swift 6 above.

@@ -6,7 +6,8 @@ public struct RCFinal {
     public enum Runtime: String, Sendable, CaseIterable { case lvsc, keepalived }
 
     public struct Options: Sendable {
-        /// keepalived until `lvsc run` can replace it at boot: a block must start something that works.
+        /// keepalived by default; `lvsc` starts `lvsc run` for VRRP (and keepalived -C for the
+        /// virtual servers while lvsc has no health checks).
         public var runtime: Runtime = .keepalived
         public var legacyHidden = false
         /// Where the director's keepalived.conf lives on the host (the seed's layout).
@@ -121,8 +122,18 @@ public struct RCFinal {
         let shared = cluster.directors.filter { $0.configPath == d.configPath }.count > 1
         switch options.runtime {
         case .lvsc:
-            warnings.append(EmitNote("--runtime lvsc for \(host.name.value): this lvsc's 'run' runs VRRP only, in the foreground, and does not take --config-id yet, so the block's last line is not yet what a director starts at boot; --runtime keepalived starts keepalived instead", at: host.name.span, rule: .emitOption, severity: .warning))
-            out.append("lvsc run -f \(Shell.word(options.configPath)) --config-id \(Shell.word(host.configID))")
+            // lvsc run stays in the foreground (as under systemd): the block starts it in the
+            // background with its log in a file. --host picks the file's @id lines, as -i does
+            // for keepalived. Run twice, the second start is refused (one per network namespace).
+            let checked = d.config?.virtualServers.isEmpty == false
+            out.append("# VRRP: lvsc run in the background, its log in /var/log/lvsc-run.log; a second start is refused while it runs; SIGTERM makes it resign (priority 0) and remove the VIPs")
+            out.append("/usr/local/bin/lvsc run -f \(Shell.word(options.configPath)) --host \(Shell.word(host.configID))\(checked ? " --vrrp-only" : "") </dev/null >>/var/log/lvsc-run.log 2>&1 &")
+            if checked {
+                // lvsc run has no health checks yet: keepalived's checker process (-C, no VRRP)
+                // keeps the virtual servers, as beside keepalived -P.
+                out.append("# virtual servers and their health checks: keepalived's checker process (-C) owns the IPVS table")
+                out.append("/usr/sbin/keepalived -C -f \(Shell.word(options.configPath))" + (shared || host.parameter(.id) != nil ? " -i \(Shell.word(host.configID))" : ""))
+            }
         case .keepalived:
             out.append("/usr/sbin/keepalived -f \(Shell.word(options.configPath))" + (shared || host.parameter(.id) != nil ? " -i \(Shell.word(host.configID))" : ""))
         }

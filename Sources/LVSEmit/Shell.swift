@@ -46,12 +46,13 @@ public enum Shell {
 
     /// Whether a line of an emitted script is made only of what lvsc writes: a comment, or
     /// words that are plain or single-quoted (`'\''` for a quote), and the few operators of its
-    /// own commands (`>/dev/null 2>&1 &&`). A line that is not cannot have come from quoting
+    /// own commands (`>/dev/null 2>&1 &&`, and the background start of `lvsc run`:
+    /// `</dev/null >>/var/log/lvsc-run.log 2>&1 &`). A line that is not cannot have come from quoting
     /// every value, so the emitters refuse to write it (and the fuzzer checks that none is made).
     public static func isPlainScriptLine(_ line: String) -> Bool {
         let b = Array(line.utf8)
         if b.isEmpty || b.first == UInt8(ascii: "#") { return !b.contains(0x0A) }
-        let operators: [[UInt8]] = [">/dev/null", "2>&1", "&&"].map { Array($0.utf8) }
+        let operators: [[UInt8]] = [">/dev/null", "2>&1", "&&", "</dev/null", ">>/var/log/lvsc-run.log", "&"].map { Array($0.utf8) }
         var i = 0
         while i < b.count {
             // One word: plain bytes, '…' sections and \' between them, up to a blank.

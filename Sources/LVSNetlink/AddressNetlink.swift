@@ -32,7 +32,11 @@ public final class AddressNetlink {
         let index = if_nametoindex(interface)
         guard index != 0 else { throw KernelError.noSuchInterface(interface) }
         guard let msg = nlmsg_alloc_simple(type, flags | NLM_F_ACK) else { throw KernelError.kernel(operation: what, errno: ENOMEM, message: "out of memory") }
-        var ifa = ifaddrmsg(ifa_family: Self.family(address), ifa_prefixlen: UInt8(prefixLength), ifa_flags: 0,
+        // An IPv6 VIP skips duplicate address detection (IFA_F_NODAD), as keepalived adds it:
+        // the VRRP election has already decided who holds it, and a tentative address would
+        // not answer for a second or more after a takeover.
+        let nodad: UInt8 = type == Int32(RTM_NEWADDR) && address.family == .inet6 ? 0x02 : 0
+        var ifa = ifaddrmsg(ifa_family: Self.family(address), ifa_prefixlen: UInt8(prefixLength), ifa_flags: nodad,
                             ifa_scope: UInt8(RT_SCOPE_UNIVERSE.rawValue), ifa_index: index)
         nlmsg_append(msg, &ifa, MemoryLayout<ifaddrmsg>.size, Int32(NLMSG_ALIGNTO))
         var bytes = Array(IPVSNetlink.address16(address).prefix(address.family == .inet ? 4 : 16))

@@ -94,10 +94,11 @@ public struct VRRPRuntimePlan: Sendable {
         "smtp_connect_timeout", "enable_script_security", "script_user", "vrrp_version", "vrrp_check_unicast_src",
     ]
 
-    /// `primaryAddress`: the IPv4 address the director has on an interface (nil: none);
+    /// `primaryAddress`: the address adverts of a family leave from on an interface (IPv4:
+    /// its primary address; IPv6: its link-local address; nil: none);
     /// `isLocal`: whether an address is on that interface here (for `unicast_src_ip`).
     public static func make(_ config: KeepalivedConfig, vrrpOnly: Bool,
-                            primaryAddress: (String) -> IPAddress?,
+                            primaryAddress: (String, IPAddress.Family) -> IPAddress?,
                             isLocal: (IPAddress, String) -> Bool = { _, _ in true }) -> Result<VRRPRuntimePlan, RuntimeRefusals> {
         var refusals: [RuntimeRefusal] = []
         func refuse(_ k: String, _ span: SourceSpan?, _ why: String) { refusals.append(RuntimeRefusal(keyword: k, span: span, why: why)) }
@@ -153,8 +154,8 @@ public struct VRRPRuntimePlan: Sendable {
             }
             guard let iface = inst.interface?.value else { refuse("interface", inst.name.span, "vrrp_instance \(inst.name.value) has no interface"); continue }
             guard let vrid = inst.virtualRouterID?.value else { continue }
-            if inst.family == .inet6 { refuse("virtual_ipaddress", inst.name.span, "lvsc run implements VRRP over IPv4 only yet") ; continue }
-            let version = inst.version?.value ?? g.vrrpVersion?.value ?? 2
+            // An IPv6 instance is VRRPv3 whatever vrrp_version says (lint errs on an explicit 2).
+            let version = inst.family == .inet6 ? 3 : inst.version?.value ?? g.vrrpVersion?.value ?? 2
             let seconds = inst.advertInterval?.value ?? 1
             let centiseconds = Int((seconds * 100).rounded())
             if version == 2 && centiseconds % 100 != 0 {
@@ -174,8 +175,10 @@ public struct VRRPRuntimePlan: Sendable {
                 }
                 primary = src.value
             } else {
-                guard let p = primaryAddress(iface) else {
-                    refuse("interface", inst.interface?.span, "\(iface) has no IPv4 address here, so it cannot send adverts")
+                guard let p = primaryAddress(iface, inst.family) else {
+                    refuse("interface", inst.interface?.span, inst.family == .inet
+                           ? "\(iface) has no IPv4 address here, so it cannot send adverts"
+                           : "\(iface) has no IPv6 link-local address here (RFC 5798 sends IPv6 adverts from it), so it cannot send adverts")
                     continue
                 }
                 primary = p
@@ -196,7 +199,7 @@ public struct VRRPRuntimePlan: Sendable {
                 primaryAddress: primary, virtualAddresses: vips.map(\.prefix.address))
             let pass = inst.authentication?.type?.value == .pass
             var filter = VRRPReceiveFilter(
-                version: router.version, virtualRouterID: router.virtualRouterID,
+                version: router.version, virtualRouterID: router.virtualRouterID, family: inst.family,
                 authType: pass ? 1 : 0, authPassword: pass ? Array((inst.authentication?.password?.value ?? "").utf8) : [],
                 advertInterval: centiseconds, addresses: Set(router.virtualAddresses), ownAddresses: [primary])
             if !peers.isEmpty {

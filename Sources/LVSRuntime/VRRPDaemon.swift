@@ -9,6 +9,7 @@ import Glibc
 #endif
 import NIOConcurrencyHelpers
 import Dispatch
+import Logging
 
 /// `lvsc run`'s VRRP engine: the state machines of one director (`VRRPDirector`) wired to
 /// real sockets on one swift-nio event loop. Adverts come from the raw VRRP sockets through the
@@ -20,14 +21,16 @@ public final class VRRPDaemon: @unchecked Sendable {
     var plan: VRRPRuntimePlan
     let group: MultiThreadedEventLoopGroup
     let loop: EventLoop
-    public let log: @Sendable (String) -> Void
+    /// lvsc run's log: transitions at notice, trouble at warning or error, the rest at info.
+    public let logger: Logger
     let base = NIODeadline.now()
     var director: VRRPDirector
     /// The VRRP sockets: one multicast socket per interface, one unicast socket per interface
     /// and source address.
-    struct ChannelKey: Hashable { var interface: String; var unicastSource: IPAddress? }
-    var channels: [ChannelKey: VRRPChannel] = [:]
+    struct ChannelKey: Hashable { var interface: String; var family: IPAddress.Family; var unicastSource: IPAddress? }
+    var channels: [ChannelKey: VRRPSocket] = [:]
     var garp: [String: GratuitousARP] = [:]
+    var neighbourAdverts: [String: UnsolicitedNA] = [:]
     var addresses: AddressNetlink?
     var timer: Scheduled<Void>?
     public private(set) var drops: [VRRPDropCounters]
@@ -54,9 +57,9 @@ public final class VRRPDaemon: @unchecked Sendable {
     /// Bumped by each reload: a script result from before it names an index that may have moved.
     var scriptGeneration = 0
 
-    public init(plan: VRRPRuntimePlan, log: @escaping @Sendable (String) -> Void) {
+    public init(plan: VRRPRuntimePlan, logger: Logger) {
         self.plan = plan
-        self.log = log
+        self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
         director = VRRPDirector(name: "local", routers: plan.instances.map { VRRPRouter($0.router) }, syncGroups: plan.syncGroups)
@@ -66,18 +69,18 @@ public final class VRRPDaemon: @unchecked Sendable {
         groupStates = Array(repeating: nil, count: plan.groups.count)
     }
 
+    public func log(_ message: String, _ level: Logger.Level = .info, _ metadata: Logger.Metadata? = nil) {
+        logger.log(level: level, "\(message)", metadata: metadata)
+    }
+
     var now: VRRPTime { (NIODeadline.now() - base).nanoseconds / 1000 }
 
     /// Opens the sockets and starts every instance (BACKUP, or MASTER at once where the
     /// configuration says so).
     public func start() throws {
         addresses = try AddressNetlink()
-        for key in Set(plan.instances.map(Self.channelKey)) {
-            channels[key] = try VRRPChannel.open(interface: key.interface, unicastSource: key.unicastSource, on: group) { [weak self] r in
-                self?.received(r, on: key)
-            }
-        }
-        for iface in Set(plan.instances.map(\.interface)) { garp[iface] = try GratuitousARP(interface: iface) }
+        for key in Set(plan.instances.map(Self.channelKey)) { channels[key] = try openSocket(key) }
+        try openAnnouncers(plan)
         let tracked = Set(plan.instances.flatMap { $0.trackedInterfaces.map(\.name) })
         let initial = Dictionary(uniqueKeysWithValues: tracked.map { ($0, Self.isUp($0)) })
         let generation = scriptGeneration
@@ -167,7 +170,17 @@ public final class VRRPDaemon: @unchecked Sendable {
         let keptScripts = new.scripts.map { s in plan.scripts.firstIndex(of: s) }
         let fresh = new.scripts.indices.filter { keptScripts[$0] == nil }
         let firstRuns = Self.runOnce(fresh.map { new.scripts[$0] })
-        let summary = try loop.submit { () throws -> String in
+        // Sockets for the new plan first, off the loop (opening one waits for the loop): if one
+        // cannot be opened, nothing has changed yet.
+        let have = try loop.submit { Set(self.channels.keys) }.wait()
+        var opened: [ChannelKey: VRRPSocket] = [:]
+        do {
+            for key in Set(new.instances.map(Self.channelKey)) where !have.contains(key) { opened[key] = try openSocket(key) }
+        } catch {
+            for c in opened.values { c.close() }
+            throw error
+        }
+        let reloaded = loop.submit { () throws -> (String, [VRRPSocket]) in
             let old = self.plan
             var kept: [Int?] = []   // new instance → old index, when unchanged
             for n in new.instances {
@@ -175,13 +188,8 @@ public final class VRRPDaemon: @unchecked Sendable {
                 kept.append(o.flatMap { n.isSame(as: old.instances[$0], scripts: new.scripts, oldScripts: old.scripts) ? $0 : nil })
             }
             let keptOld = Set(kept.compactMap { $0 })
-            // Sockets for the new plan first: if one cannot be opened, nothing has changed yet.
-            for key in Set(new.instances.map(Self.channelKey)) where self.channels[key] == nil {
-                self.channels[key] = try VRRPChannel.open(interface: key.interface, unicastSource: key.unicastSource, on: self.group) { [weak self] r in
-                    self?.received(r, on: key)
-                }
-            }
-            for iface in Set(new.instances.map(\.interface)) where self.garp[iface] == nil { self.garp[iface] = try GratuitousARP(interface: iface) }
+            try self.openAnnouncers(new)
+            self.channels.merge(opened) { a, _ in a }
             let now = self.now
             // Changed and removed instances stop under the old plan (resign, VIPs removed).
             for i in old.instances.indices where !keptOld.contains(i) { self.perform(self.director.stop(router: i, now: now)) }
@@ -200,17 +208,25 @@ public final class VRRPDaemon: @unchecked Sendable {
             let started = new.instances.indices.filter { kept[$0] == nil }
             for j in started { self.perform(self.applyTracking(j)) }
             self.perform(self.director.start(now: now))
-            // Sockets no instance uses any more.
+            // Sockets no instance uses any more (closed off the loop).
             let keys = Set(new.instances.map(Self.channelKey))
-            for (key, c) in self.channels where !keys.contains(key) { _ = c.close(); self.channels[key] = nil }
+            let unused = self.channels.filter { !keys.contains($0.key) }
+            for key in unused.keys { self.channels[key] = nil }
             self.reschedule()
             let added = started.map { new.instances[$0].router.name }.filter { n in !old.instances.contains { $0.router.name == n } }
             let changed = started.map { new.instances[$0].router.name }.filter { n in old.instances.contains { $0.router.name == n } }
             let removed = stopped.filter { n in !new.instances.contains { $0.router.name == n } }
-            if added.isEmpty && changed.isEmpty && removed.isEmpty && fresh.isEmpty { return "nothing changed" }
+            if added.isEmpty && changed.isEmpty && removed.isEmpty && fresh.isEmpty { return ("nothing changed", Array(unused.values)) }
             func names(_ l: [String]) -> String { l.isEmpty ? "none" : l.joined(separator: ", ") }
-            return "restarted \(names(changed)); added \(names(added)); removed \(names(removed)); \(new.instances.count - started.count) unchanged"
-        }.wait()
+            return ("restarted \(names(changed)); added \(names(added)); removed \(names(removed)); \(new.instances.count - started.count) unchanged", Array(unused.values))
+        }
+        let summary: String, unused: [VRRPSocket]
+        do { (summary, unused) = try reloaded.wait() } catch {
+            // Nothing was applied (the one step that can fail comes before any change).
+            for c in opened.values { c.close() }
+            throw error
+        }
+        for c in unused { c.close() }
         // The old checks' results carry the old generation from here on and are ignored.
         for t in scriptTasks { t.cancel() }
         scriptTasks = []
@@ -250,9 +266,9 @@ public final class VRRPDaemon: @unchecked Sendable {
             guard let vip = p.vips.first(where: { $0.prefix.address == a.prefix.address }) else { continue }
             do {
                 try addresses?.add(vip.prefix.address, prefixLength: vip.prefix.length, interface: p.interface, label: vip.label)
-                log("\(p.router.name): VIP \(vip.prefix) was removed from \(p.interface) while MASTER; put back")
+                log("\(p.router.name): VIP \(vip.prefix) was removed from \(p.interface) while MASTER; put back", .warning)
             } catch {
-                log("\(p.router.name): VIP \(vip.prefix) was removed from \(p.interface) while MASTER and cannot be put back: \(error)")
+                log("\(p.router.name): VIP \(vip.prefix) was removed from \(p.interface) while MASTER and cannot be put back: \(error)", .error)
             }
         }
     }
@@ -287,20 +303,22 @@ public final class VRRPDaemon: @unchecked Sendable {
 
     /// SIGTERM: every MASTER resigns (priority 0), the VIPs go, the sockets close.
     public func shutdown() {
-        for t in scriptTasks { t.cancel() }
-        runningChecks.killAll()
-        monitorStop.withLockedValue { $0 = true }
-        if monitorRunning { monitorDone.wait() }
+        // The priority-0 advert goes first: the backup's takeover clock (skew time) starts when
+        // it arrives, so nothing slow (a link monitor's poll, killing checks) may come before it.
         try? loop.submit {
             guard !self.stopped else { return }
             self.stopped = true
             self.timer?.cancel()
             self.perform(self.director.stop(now: self.now))
         }.wait()
+        for t in scriptTasks { t.cancel() }
+        runningChecks.killAll()
+        monitorStop.withLockedValue { $0 = true }
+        if monitorRunning { monitorDone.wait() }
         // notify_stop (and notify … STOP) have started; give them a moment, as an init system
         // gives a stopping service, without hanging the stop on a script that never ends.
-        if notifying.wait(timeout: .now() + .seconds(5)) == .timedOut { log("notify scripts still running at exit; left to finish") }
-        for c in channels.values { try? c.close().wait() }
+        if notifying.wait(timeout: .now() + .seconds(5)) == .timedOut { log("notify scripts still running at exit; left to finish", .warning) }
+        for c in channels.values { c.close() }
         try? group.syncShutdownGracefully()
     }
 
@@ -327,7 +345,34 @@ public final class VRRPDaemon: @unchecked Sendable {
     }
 
     static func channelKey(_ p: VRRPInstancePlan) -> ChannelKey {
-        ChannelKey(interface: p.interface, unicastSource: p.unicastPeers.isEmpty ? nil : p.sourceAddress)
+        ChannelKey(interface: p.interface, family: p.sourceAddress.family, unicastSource: p.unicastPeers.isEmpty ? nil : p.sourceAddress)
+    }
+
+    /// The socket for one interface, family and transport; what it receives goes to `received`
+    /// on the loop. Not on the loop: opening an IPv4 channel waits for it.
+    func openSocket(_ key: ChannelKey) throws -> VRRPSocket {
+        switch key.family {
+        case .inet:
+            return .v4(try VRRPChannel.open(interface: key.interface, unicastSource: key.unicastSource, on: group) { [weak self] r in
+                self?.received(r, on: key)
+            })
+        case .inet6:
+            return .v6(try VRRPChannel6.open(interface: key.interface, unicastSource: key.unicastSource, on: loop) { [weak self] r in
+                self?.received(r, on: key)
+            })
+        }
+    }
+
+    /// Gratuitous ARP for interfaces with IPv4 instances, neighbour advertisements for IPv6 ones.
+    func openAnnouncers(_ plan: VRRPRuntimePlan) throws {
+        for p in plan.instances {
+            if p.router.virtualAddresses.contains(where: { $0.family == .inet }), garp[p.interface] == nil {
+                garp[p.interface] = try GratuitousARP(interface: p.interface)
+            }
+            if p.router.virtualAddresses.contains(where: { $0.family == .inet6 }), neighbourAdverts[p.interface] == nil {
+                neighbourAdverts[p.interface] = try UnsolicitedNA(interface: p.interface)
+            }
+        }
     }
 
     // MARK: on the loop
@@ -337,7 +382,7 @@ public final class VRRPDaemon: @unchecked Sendable {
         guard r.payload.count >= 2 else { unmatched[key.interface, default: VRRPDropCounters()].count(.tooShort); return }
         // The multicast socket also sees unicast adverts (a raw socket gets every packet of its
         // protocol on the interface); those are the unicast socket's.
-        if key.unicastSource == nil && r.destination != VRRPChannel.group4 { return }
+        if key.unicastSource == nil && r.destination != (key.family == .inet ? VRRPChannel.group4 : VRRPChannel6.group6) { return }
         let vrid = r.payload[1]
         guard let i = plan.instances.firstIndex(where: { Self.channelKey($0) == key && $0.router.virtualRouterID == vrid }) else {
             unmatched[key.interface, default: VRRPDropCounters()].count(.otherRouterID)
@@ -347,7 +392,7 @@ public final class VRRPDaemon: @unchecked Sendable {
         case .failure(let reason):
             drops[i].count(reason)
             // The first of each reason is logged; the counters hold the rest.
-            if drops[i][reason] == 1 { log("\(plan.instances[i].router.name): dropped an advert from \(r.source): \(reason.rawValue) (counted from now on)") }
+            if drops[i][reason] == 1 { log("\(plan.instances[i].router.name): dropped an advert from \(r.source): \(reason.rawValue) (counted from now on)", .warning) }
         case .success(let (advert, _)):
             perform(director.received(advert, router: i, now: now))
             reschedule()
@@ -378,24 +423,26 @@ public final class VRRPDaemon: @unchecked Sendable {
                 sent[i] += 1
                 let channel = channels[Self.channelKey(p)]
                 if p.unicastPeers.isEmpty {
-                    _ = channel?.send(a, source: p.sourceAddress)
+                    channel?.send(a, source: p.sourceAddress, to: nil)
                 } else {
-                    for peer in p.unicastPeers { _ = channel?.send(a, source: p.sourceAddress, to: peer) }
+                    for peer in p.unicastPeers { channel?.send(a, source: p.sourceAddress, to: peer) }
                 }
             case .addVirtualAddresses:
                 for v in p.vips {
                     do { try addresses?.add(v.prefix.address, prefixLength: v.prefix.length, interface: p.interface, label: v.label) }
-                    catch { log("\(p.router.name): cannot add \(v.prefix) to \(p.interface): \(error)") }
+                    catch { log("\(p.router.name): cannot add \(v.prefix) to \(p.interface): \(error)", .error) }
                 }
             case .removeVirtualAddresses:
                 for v in p.vips {
                     do { try addresses?.delete(v.prefix.address, prefixLength: v.prefix.length, interface: p.interface) }
-                    catch { log("\(p.router.name): cannot remove \(v.prefix) from \(p.interface): \(error)") }
+                    catch { log("\(p.router.name): cannot remove \(v.prefix) from \(p.interface): \(error)", .error) }
                 }
             case .sendGratuitous(let count):
-                garp[p.interface]?.send(p.router.virtualAddresses, count: count)
+                garp[p.interface]?.send(p.router.virtualAddresses.filter { $0.family == .inet }, count: count)
+                neighbourAdverts[p.interface]?.send(p.router.virtualAddresses.filter { $0.family == .inet6 }, count: count)
             case .transition(let from, let to, let reason):
-                log("\(p.router.name): \(from.rawValue) -> \(to.rawValue): \(reason) (priority \(r.effectivePriority))")
+                log("\(p.router.name): \(from.rawValue) -> \(to.rawValue): \(reason) (priority \(r.effectivePriority))", .notice,
+                    ["instance": "\(p.router.name)", "from": "\(from.rawValue)", "to": "\(to.rawValue)"])
                 notify(p.notify, type: "INSTANCE", name: p.router.name, state: to, priority: Int(r.effectivePriority))
             }
         }
@@ -427,12 +474,36 @@ public final class VRRPDaemon: @unchecked Sendable {
         if let s = scripts["notify"] { runs.append((s, [type, name, word, String(priority)])) }
         for (script, args) in runs {
             notifying.enter()
-            let log = self.log, done = notifying
+            let logger = self.logger, done = notifying
             Task {
                 let outcome = await ScriptRunner.run(script, extraArguments: args, timeout: nil)
-                if !outcome.succeeded { log("\(name): notify script \(script.words): \(outcome.description)") }
+                if !outcome.succeeded { logger.warning("\(name): notify script \(script.words): \(outcome.description)") }
                 done.leave()
             }
+        }
+    }
+}
+
+/// One VRRP socket of the daemon: IPv4 on a swift-nio channel, IPv6 on its own reading thread
+/// (see `VRRPChannel6`).
+enum VRRPSocket: Sendable {
+    case v4(VRRPChannel)
+    case v6(VRRPChannel6)
+
+    /// To the family's multicast group when `destination` is nil. Sending never blocks; an
+    /// advert the kernel refuses is lost as one lost on the wire would be.
+    func send(_ advert: VRRPAdvert, source: IPAddress, to destination: IPAddress?) {
+        switch self {
+        case .v4(let c): _ = c.send(advert, source: source, to: destination ?? VRRPChannel.group4)
+        case .v6(let c): c.send(advert, source: source, to: destination ?? VRRPChannel6.group6)
+        }
+    }
+
+    /// Not on the loop: it waits for the socket to close.
+    func close() {
+        switch self {
+        case .v4(let c): try? c.close().wait()
+        case .v6(let c): c.close()
         }
     }
 }

@@ -98,6 +98,8 @@ public struct VRRPRouter: Sendable {
     public private(set) var masterAdverInterval: Int
     public private(set) var adverTimer: VRRPTime?
     public private(set) var masterDownTimer: VRRPTime?
+    /// The master-down timer runs only the skew time, because the MASTER resigned (for the log).
+    var masterResigned = false
     var garpTimer: VRRPTime?
     /// The second gratuitous round is still to come (then refreshes, if configured).
     var garpSecondRoundDue = false
@@ -168,7 +170,11 @@ public struct VRRPRouter: Sendable {
         while let due = nextDeadline, due <= now {
             if let t = masterDownTimer, t == due {
                 masterDownTimer = nil
-                if state == .backup { out += becomeMaster(now: t, reason: "no advert for the master-down interval (\(Self.seconds(masterDownInterval)) s)") }
+                if state == .backup {
+                    out += becomeMaster(now: t, reason: masterResigned
+                        ? "the MASTER resigned (priority 0); skew time \(Self.seconds(skewTime)) s"
+                        : "no advert for the master-down interval (\(Self.seconds(masterDownInterval)) s)")
+                }
             } else if let t = adverTimer, t == due {
                 if state == .master {
                     out.append(.sendAdvert(priority: effectivePriority))
@@ -200,12 +206,14 @@ public struct VRRPRouter: Sendable {
             if advert.priority == 0 {
                 // The MASTER resigned: take over after the skew time only.
                 masterDownTimer = now + skewTime
+                masterResigned = true
                 return []
             }
             let preemptHeld = config.preempt && now < preemptAllowedAt
             if !config.preempt || preemptHeld || advert.priority >= effectivePriority {
                 if config.version == .v3 { masterAdverInterval = advert.interval }
                 masterDownTimer = now + masterDownInterval
+                masterResigned = false
             }
             // A lower-priority MASTER while preempting: let the timer run out, then take over.
             return []
@@ -280,6 +288,7 @@ public struct VRRPRouter: Sendable {
         adverTimer = nil
         garpTimer = nil
         masterDownTimer = target == .backup ? now + masterDownInterval : nil
+        masterResigned = false
         return out
     }
 

@@ -89,16 +89,21 @@ final class EmitGoldenTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: fresh, encoding: .utf8), try expected("lvs01.rc.final"))
     }
 
-    /// A director's block starts keepalived unless asked otherwise; `--runtime lvsc` names a
-    /// command this version does not have, so it says so.
-    func testRuntimeLvscWarnsThatRunIsMissing() throws {
+    /// A director's block starts keepalived unless asked otherwise; `--runtime lvsc` starts
+    /// `lvsc run` in the background for VRRP and, while lvsc has no health checks, keepalived's
+    /// checker process for the virtual servers. (BlockNamespaceTests runs the block.)
+    func testRuntimeLvscStartsLvscRunAndKeepalivedsChecker() throws {
         XCTAssertTrue(try expected("lvs01.rc.final").contains("\n/usr/sbin/keepalived -f /specials/keepalived.conf\n"))
         let r = try run("emit rc-final --host lvs01 --runtime lvsc")
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("\nlvsc run -f /specials/keepalived.conf --config-id lvs01\n"), r.stdout)
-        XCTAssertTrue(r.stderr.contains("this lvsc's 'run' runs VRRP only, in the foreground"), r.stderr)
-        let missing = try run("run -f /specials/keepalived.conf --config-id lvs01")
-        XCTAssertEqual(missing.status, 2, "when lvsc gets a run command, make --runtime lvsc the default again and drop the warning")
+        XCTAssertTrue(r.stdout.contains("\n/usr/local/bin/lvsc run -f /specials/keepalived.conf --host lvs01 --vrrp-only </dev/null >>/var/log/lvsc-run.log 2>&1 &\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("\n/usr/sbin/keepalived -C -f /specials/keepalived.conf\n"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("keepalived -f"), r.stdout)
+        XCTAssertEqual(r.stderr, "", "no warning: the line is what lvsc run does")
+        // The options the block gives are the ones lvsc run takes (only the file is missing here).
+        let missing = try run("run -f /nonexistent/keepalived.conf --host lvs01 --vrrp-only")
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("cannot read"), missing.stderr)
     }
 
     func testAllHostsAndLegacyHidden() throws {

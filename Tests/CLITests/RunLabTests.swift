@@ -101,9 +101,9 @@ final class RunLabTests: XCTestCase {
                            "--pid", work + "/k-\(ns).pid", "--vrrp_pid", work + "/v-\(ns).pid"], log: "keepalived-\(ns)")
         }
 
-        func holds(_ ns: String, _ iface: String) -> Bool {
+        func holds(_ ns: String, _ iface: String, _ vip: String = "198.51.100.10/32") -> Bool {
             let r = try? sh("ip -n \(ns) -4 addr show dev \(iface)", in: URL(fileURLWithPath: "/"))
-            return r?.stdout.contains("198.51.100.10/32") ?? false
+            return r?.stdout.contains("inet \(vip) ") ?? false
         }
 
         /// Samples every 50 ms until `condition` holds (returns the seconds it took) or `limit` passes.

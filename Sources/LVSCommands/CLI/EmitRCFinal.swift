@@ -22,7 +22,7 @@ public struct EmitRCFinal: OutputCommand {
     @Option(help: ArgumentHelp("Replace the host's block in this rc.final in place (or append it)", valueName: "rc.final"), completion: .file())
     public var update: String?
 
-    @Option(help: ArgumentHelp("What a director starts: keepalived, or lvsc ('lvsc run': VRRP only so far, see lvsc run --help)", valueName: "runtime"))
+    @Option(help: ArgumentHelp("What a director starts: keepalived, or lvsc (lvsc run for VRRP, in the background; keepalived -C for the virtual servers until lvsc runs health checks)", valueName: "runtime"))
     public var runtime: RCFinal.Runtime = .keepalived
 
     @Option(name: .customLong("config-path"), help: ArgumentHelp("Where the director's keepalived.conf lives on the host", valueName: "path"))

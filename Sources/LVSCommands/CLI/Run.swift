@@ -3,6 +3,7 @@ import Dispatch
 import LVSKernel
 import LVSNetlink
 import LVSRuntime
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,8 +43,15 @@ public struct Run: ParsableCommand {
             return nil
         }
         let vips = Set(config.instances.flatMap { $0.virtualIPs.map(\.prefix.address) })
-        switch VRRPRuntimePlan.make(config, vrrpOnly: vrrpOnly, primaryAddress: { iface in
-            host.first { $0.interface == iface && $0.prefix.address.family == .inet && !vips.contains($0.prefix.address) }?.prefix.address
+        switch VRRPRuntimePlan.make(config, vrrpOnly: vrrpOnly, primaryAddress: { iface, family in
+            host.first { h in
+                guard h.interface == iface, !vips.contains(h.prefix.address) else { return false }
+                switch h.prefix.address {
+                case .v4: return family == .inet
+                // RFC 5798 §5.1.2.1: IPv6 adverts come from the interface's link-local address.
+                case .v6(let hi, _): return family == .inet6 && hi >> 54 == 0x3FA
+                }
+            }?.prefix.address
         }, isLocal: { address, iface in
             host.contains { $0.interface == iface && $0.prefix.address == address }
         }) {
@@ -74,11 +82,20 @@ public struct Run: ParsableCommand {
             throw ExitCode(OutputWriter.write(out))
         }
         _ = OutputWriter.write(out)
-        let daemon = VRRPDaemon(plan: plan) { line in
-            _ = OutputWriter.writeAll(2, Array("lvsc run: \(line)\n".utf8))
+        // One lvsc run per network namespace (a second would fight the first over every VIP).
+        switch SingleInstance.claim() {
+        case .claimed(let fd): _ = fd   // held open until exit
+        case .heldBy(let pid):
+            _ = OutputWriter.writeAll(2, Array("lvsc: lvsc run is already running in this network namespace\(pid.map { " (pid \($0))" } ?? ""); not started\n".utf8))
+            throw ExitCode(ExitStatus.usage.rawValue)
+        case .failed(let why):
+            _ = OutputWriter.writeAll(2, Array("lvsc: cannot make sure lvsc run is not already running here: \(why); not started\n".utf8))
+            throw ExitCode(ExitStatus.system.rawValue)
         }
+        LoggingSystem.bootstrap { _ in LineLogHandler() }
+        let daemon = VRRPDaemon(plan: plan, logger: Logger(label: "lvsc.run"))
         do { try daemon.start() } catch {
-            _ = OutputWriter.writeAll(2, Array("lvsc run: cannot start: \(error)\n".utf8))
+            daemon.log("cannot start: \(error)", .error)
             daemon.shutdown()
             throw ExitCode(ExitStatus.system.rawValue)
         }
@@ -91,7 +108,7 @@ public struct Run: ParsableCommand {
             source.setEventHandler {
                 SystemdNotify.send("STOPPING=1")
                 daemon.shutdown()
-                _ = OutputWriter.writeAll(2, Array("lvsc run: stopped (signal \(s))\n".utf8))
+                daemon.log("stopped (signal \(s))")
                 Glibc.exit(0)
             }
             source.resume()
@@ -113,11 +130,11 @@ public struct Run: ParsableCommand {
             var again = CommandOutput()
             guard let new = makePlan(&again) else {
                 for line in again.stderr.split(separator: "\n") { daemon.log("reload: \(line)") }
-                daemon.log("reload refused: still running the previous configuration")
+                daemon.log("reload refused: still running the previous configuration", .warning)
                 return
             }
             do { daemon.log("reloaded: \(try daemon.reload(new))") } catch {
-                daemon.log("reload failed: \(error); still running the previous configuration")
+                daemon.log("reload failed: \(error); still running the previous configuration", .error)
             }
         }
         reload.resume()
