@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "LVSKernelTests", dependencies: ["LVSKernel"], swiftSettings: swift6),
         .testTarget(name: "LVSCheckTests", dependencies: ["LVSCheck", "LVSCommands"]),
         .testTarget(name: "LVSEmitTests", dependencies: ["LVSEmit", "LVSKernel", "LVSCommands"]),
-        .testTarget(name: "CLITests", dependencies: ["LVSCommands", "LVSRuntime", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "CLITests", dependencies: ["LVSCommands", "LVSModel", "LVSRuntime", .product(name: "Logging", package: "swift-log")]),
     ],
     // Swift 5 mode for the targets written before the switch (the front end, the checks, the
     // emitters, the commands); new targets opt into Swift 6 above.

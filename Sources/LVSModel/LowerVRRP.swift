@@ -24,6 +24,10 @@ extension Lowering {
             case .vrrp_instance__nopreempt: inst.nopreempt = flag(c)
             case .vrrp_instance__preempt: inst.nopreempt = nil
             case .vrrp_instance__preempt_delay: inst.preemptDelay = decimal(c, s)
+            case .vrrp_instance__garp_master_delay: inst.garpMaster.delay = int(c, s)
+            case .vrrp_instance__garp_master_repeat: inst.garpMaster.repeat = int(c, s)
+            case .vrrp_instance__garp_master_refresh: inst.garpMaster.refresh = int(c, s)
+            case .vrrp_instance__garp_master_refresh_repeat: inst.garpMaster.refreshRepeat = int(c, s)
             case .vrrp_instance__mcast_src_ip: inst.mcastSourceIP = ip(c)
             case .vrrp_instance__unicast_src_ip: inst.unicastSourceIP = ip(c)
             case .vrrp_instance__unicast_peer:

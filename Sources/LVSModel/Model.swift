@@ -65,6 +65,9 @@ public struct GlobalDefs: Sendable {
     public var smtpServer: Located<String>?
     public var smtpConnectTimeout: Located<Int>?
     public var vrrpVersion: Located<Int>?
+    /// vrrp_garp_master_delay / _repeat / _refresh / _refresh_repeat: the defaults of the
+    /// instances' garp_master_* settings.
+    public var garpMaster = GarpMaster()
     public var vrrpStrict: Located<Bool>?
     public var vrrpMcastGroup4: Located<IPAddress>?
     public var vrrpMcastGroup6: Located<IPAddress>?
@@ -161,8 +164,20 @@ struct VirtualIPRareFields: RareFields {
     var broadcast: Located<String>?
 }
 
+/// Gratuitous ARP / unsolicited NA pacing after becoming MASTER (keepalived's garp_master_*):
+/// `repeat` of them at once, as many again `delay` seconds later, then `refreshRepeat` every
+/// `refresh` seconds (0: none).
+public struct GarpMaster: Sendable, Equatable {
+    public var delay: Located<Int>?
+    public var `repeat`: Located<Int>?
+    public var refresh: Located<Int>?
+    public var refreshRepeat: Located<Int>?
+    public init() {}
+}
+
 public struct VRRPInstance: Sendable {
     public var name: Located<String>
+    public var garpMaster = GarpMaster()
     public var state: Located<VRRPState>?
     public var interface: Located<String>?
     public var virtualRouterID: Located<Int>?

@@ -83,6 +83,7 @@ public struct VRRPRuntimePlan: Sendable {
         "nopreempt", "preempt", "preempt_delay", "authentication", "virtual_ipaddress", "track_interface",
         "unicast_src_ip", "unicast_peer", "check_unicast_src", "track_script",
         "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify",
+        "garp_master_delay", "garp_master_repeat", "garp_master_refresh", "garp_master_refresh_repeat",
     ]
     static let notifyKeywords: Set<String> = ["notify_master", "notify_backup", "notify_fault", "notify_stop", "notify"]
     static let syncGroupKeywords: Set<String> = ["group", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify"]
@@ -92,6 +93,7 @@ public struct VRRPRuntimePlan: Sendable {
     static let globalKeywords: Set<String> = [
         "router_id", "lvs_id", "notification_email", "notification_email_from", "smtp_server",
         "smtp_connect_timeout", "enable_script_security", "script_user", "vrrp_version", "vrrp_check_unicast_src",
+        "vrrp_garp_master_delay", "vrrp_garp_master_repeat", "vrrp_garp_master_refresh", "vrrp_garp_master_refresh_repeat",
     ]
 
     /// `primaryAddress`: the address adverts of a family leave from on an interface (IPv4:
@@ -190,13 +192,22 @@ public struct VRRPRuntimePlan: Sendable {
                 if let b = v.broadcast { refuse("brd", b.span, "lvsc run does not set a broadcast address yet") }
                 vips.append((v.prefix, v.label?.value))
             }
-            let router = VRRPRouterConfig(
+            // The instance's garp_master_* settings, else global_defs' vrrp_garp_master_*, else
+            // keepalived's defaults (5 at once, 5 more after 5 s, no refresh).
+            let garp = inst.garpMaster, garpDefaults = g.garpMaster
+            let garpDelay = (garp.delay ?? garpDefaults.delay)?.value ?? 5
+            let garpRefresh = (garp.refresh ?? garpDefaults.refresh)?.value ?? 0
+            var router = VRRPRouterConfig(
                 name: inst.name.value, virtualRouterID: UInt8(clamping: vrid), priority: UInt8(clamping: inst.priority?.value ?? 100),
                 advertInterval: centiseconds, version: version == 3 ? .v3 : .v2,
                 preempt: inst.nopreempt?.value != true,
                 preemptDelay: VRRPTime(((inst.preemptDelay?.value ?? 0) * 1_000_000).rounded()),
                 startAsMaster: inst.state?.value == .master,
-                primaryAddress: primary, virtualAddresses: vips.map(\.prefix.address))
+                primaryAddress: primary, virtualAddresses: vips.map(\.prefix.address),
+                garpRepeat: (garp.repeat ?? garpDefaults.repeat)?.value ?? 5,
+                garpDelay: VRRPTime(garpDelay) * 1_000_000,
+                garpRefresh: garpRefresh > 0 ? VRRPTime(garpRefresh) * 1_000_000 : nil)
+            router.garpRefreshRepeat = (garp.refreshRepeat ?? garpDefaults.refreshRepeat)?.value ?? 1
             let pass = inst.authentication?.type?.value == .pass
             var filter = VRRPReceiveFilter(
                 version: router.version, virtualRouterID: router.virtualRouterID, family: inst.family,

@@ -30,6 +30,8 @@ public struct VRRPRouterConfig: Sendable, Equatable {
     public var garpRepeat: Int
     public var garpDelay: VRRPTime
     public var garpRefresh: VRRPTime?
+    /// How many go out at each refresh (keepalived's garp_master_refresh_repeat).
+    public var garpRefreshRepeat: Int = 1
 
     public init(name: String, virtualRouterID: UInt8, priority: UInt8 = 100, advertInterval: Int = 100,
                 version: VRRPAdvert.Version = .v2, preempt: Bool = true, preemptDelay: VRRPTime = 0,
@@ -187,7 +189,7 @@ public struct VRRPRouter: Sendable {
                     garpSecondRoundDue = false
                     out.append(.sendGratuitous(count: config.garpRepeat))
                 } else {
-                    out.append(.sendGratuitous(count: 1))
+                    out.append(.sendGratuitous(count: config.garpRefreshRepeat))
                 }
                 if let refresh = config.garpRefresh, refresh > 0 { garpTimer = t + refresh }
             }

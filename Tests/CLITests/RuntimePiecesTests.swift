@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import LVSModel
 import LVSRuntime
 import XCTest
 
@@ -44,5 +45,49 @@ final class RuntimePiecesTests: XCTestCase {
             lvsc run: error: cannot add lvsc run: VI_9: BACKUP -> MASTER: forged
 
             """)
+    }
+
+    func plan(_ text: String) throws -> VRRPRuntimePlan {
+        let sources = SourceManager()
+        let cluster = ClusterLoader.single(path: "t.conf", bytes: Array(text.utf8), name: nil, sources: sources)
+        let config = try XCTUnwrap(cluster.directors.first?.config)
+        switch VRRPRuntimePlan.make(config, vrrpOnly: true, primaryAddress: { _, family in family == .inet ? IPAddress.parse("192.0.2.1") : nil }) {
+        case .success(let p): return p
+        case .failure(let r): throw TestStepFailed(message: "refused: \(r.items.map { "\($0.keyword): \($0.why)" })")
+        }
+    }
+
+    /// An instance's garp_master_* settings win over global_defs' vrrp_garp_master_*, which win
+    /// over keepalived's defaults (5 at once, 5 more after 5 s, no refresh, 1 per refresh).
+    func testGarpMasterSettingsReachTheStateMachine() throws {
+        let p = try plan("""
+            global_defs {
+                vrrp_garp_master_delay 3
+                vrrp_garp_master_refresh 60
+            }
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 51
+                garp_master_repeat 2
+                garp_master_refresh_repeat 4
+                virtual_ipaddress {
+                    198.51.100.10/32
+                }
+            }
+            vrrp_instance VI_2 {
+                interface eth0
+                virtual_router_id 52
+                garp_master_delay 0
+                garp_master_refresh 0
+                virtual_ipaddress {
+                    198.51.100.11/32
+                }
+            }
+
+            """)
+        let one = p.instances[0].router, two = p.instances[1].router
+        XCTAssertEqual([one.garpRepeat, Int(one.garpDelay), Int(one.garpRefresh ?? -1), one.garpRefreshRepeat], [2, 3_000_000, 60_000_000, 4])
+        XCTAssertEqual([two.garpRepeat, Int(two.garpDelay), two.garpRefreshRepeat], [5, 0, 1])
+        XCTAssertNil(two.garpRefresh)
     }
 }

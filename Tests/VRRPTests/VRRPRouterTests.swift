@@ -63,6 +63,27 @@ final class VRRPRouterTests: XCTestCase {
         XCTAssertEqual(garps, [5, 1], "the second round after garp_master_delay (5 s), then a refresh 60 s after it")
     }
 
+    /// garp_master_repeat 3, garp_master_delay 2, garp_master_refresh 10 and
+    /// garp_master_refresh_repeat 2: 3 at once, 3 more 2 s later, then 2 every 10 s.
+    func testGratuitousRoundsFollowTheGarpMasterSettings() {
+        var c = config(address: "192.0.2.1")
+        c.garpRepeat = 3
+        c.garpDelay = 2 * Self.s
+        c.garpRefresh = 10 * Self.s
+        c.garpRefreshRepeat = 2
+        var r = VRRPRouter(c)
+        _ = r.start(now: 0)
+        var garps: [(VRRPTime, Int)] = []
+        var t: VRRPTime = 0
+        while t <= r.masterDownInterval + 23 * Self.s {
+            for a in r.tick(now: t) { if case .sendGratuitous(let n) = a { garps.append((t, n)) } }
+            t += 10_000
+        }
+        let t0 = r.masterDownInterval
+        XCTAssertEqual(garps.map(\.1), [3, 3, 2, 2])
+        XCTAssertEqual(garps.map { ($0.0 - t0 + 5_000) / Self.s }, [0, 2, 12, 22], "at takeover, 2 s later, then every 10 s")
+    }
+
     func testABackupResetsItsTimerOnEveryAdvertOfAnEqualOrHigherMaster() {
         var r = VRRPRouter(config(priority: 100, address: "192.0.2.1"))
         _ = r.start(now: 0)
