@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Failover benchmark: `lvsc run` against keepalived, the backup taking over from its master.
 
-Two network namespaces joined by a veth pair (192.0.2.1 master, 192.0.2.2 backup, VIP
-198.51.100.10: documentation ranges only). For each scenario the two tools take turns, run after
+Two directors and a client in network namespaces on a bridge (192.0.2.1 master, 192.0.2.2
+backup, VIP 198.51.100.10, client 198.51.100.99: documentation ranges only). For each scenario the two tools take turns, run after
 run: a pair of the same tool is started (master priority 150, backup 100), left to settle, then
 the master is killed (SIGKILL: keepalived's parent and its VRRP child together) or stopped
-(SIGTERM: it resigns with priority 0), and the backup's takeover is timed four ways:
+(SIGTERM: it resigns with priority 0; a killed master's VIP is deleted at once as if its host
+had died), and the backup's takeover is timed five ways:
 
+  client-gap  the longest gap in replies a client on the same LAN got to pings of the VIP sent
+              every 10 ms (kernel timestamps): the outage as the client saw it, ARP update included
   poll        from the signal to the VIP seen on the backup by `ip addr` polled every 50 ms
               (as keepalived's figures in the issue were taken)
   netlink     from the signal to the kernel's RTM_NEWADDR for the VIP in the backup's namespace
@@ -99,6 +102,56 @@ def watch(vip):
                         break
                     a += (alen + 3) & ~3
             off += (length + 3) & ~3
+
+
+def probe(vip):
+    """A client: an ICMP echo to `vip` every 10 ms; prints `kernel-time seq` for each reply, so
+    the gap in replies is the outage a client of the VIP sees."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s.setsockopt(socket.SOL_SOCKET, 35, 1)  # SO_TIMESTAMPNS
+    ident = os.getpid() & 0xFFFF
+
+    def checksum(b):
+        total = sum(struct.unpack(f"!{len(b) // 2}H", b))
+        while total >> 16:
+            total = (total & 0xFFFF) + (total >> 16)
+        return ~total & 0xFFFF
+
+    print("ready", flush=True)
+    seq, due = 0, time.time()
+    while True:
+        now = time.time()
+        if now >= due:
+            body = struct.pack("!BBHHH", 8, 0, 0, ident, seq & 0xFFFF) + b"lvsc-failover-probe!"
+            body = body[:2] + struct.pack("!H", checksum(body)) + body[4:]
+            s.sendto(body, (vip, 0))
+            seq += 1
+            due += 0.01
+            if due < now:
+                due = now + 0.01
+        ready, _, _ = select.select([s], [], [], max(0.0, due - time.time()))
+        if not ready:
+            continue
+        data, anc, _, _ = s.recvmsg(2048, 64)
+        ihl = (data[0] & 0x0F) * 4
+        if len(data) < ihl + 8 or data[ihl] != 0:
+            continue
+        _, _, _, rid, rseq = struct.unpack("!BBHHH", data[ihl:ihl + 8])
+        if rid != ident:
+            continue
+        stamp = time.time()
+        for level, kind, value in anc:
+            if level == socket.SOL_SOCKET and kind == 35:
+                sec, nsec = struct.unpack("qq", value[:16])
+                stamp = sec + nsec / 1e9
+        print(f"{stamp:.6f} {rseq}", flush=True)
+
+
+def client_gap(lab, t0, t1):
+    """The longest time between two replies the client got from the VIP in [t0, t1]."""
+    replies = [float(l[0]) for l in lab["probe"].since(t0) if float(l[0]) <= t1]
+    gaps = [b - a for a, b in zip(replies, replies[1:])]
+    return max(gaps) if gaps else None
 
 
 # ---- the benchmark ----
@@ -225,6 +278,10 @@ def one_run(tool, scenario, lab, args):
             raise RuntimeError(f"{tool}: both hold the VIP before the failure")
         t0 = time.time()
         master.signal(sig)
+        if sig == signal.SIGKILL:
+            # As if the host had died: a killed daemon leaves its VIP on a live interface, which
+            # would go on answering the client.
+            sh(f"ip -n {m_ns} addr del {VIP}/32 dev va", check=False)
         polled = None
         while time.time() - t0 < 10:
             if holds(b_ns, "vb"):
@@ -243,7 +300,9 @@ def one_run(tool, scenario, lab, args):
         else:
             last = [l for l in mine if float(l[0]) < t0]
         first = float(taken[0][0]) if taken else None
+        time.sleep(0.3)
         return {
+            "client-gap": client_gap(lab, t0 - 0.5, t0 + polled + 0.5),
             "poll": polled,
             "netlink": float(announced[0][0]) - t0 if announced else None,
             "wire": first - t0 if first else None,
@@ -284,24 +343,28 @@ def hog_run(tool, lab, args):
         # One spurious takeover: a run of the backup's adverts (it sends only while MASTER).
         episodes = sum(1 for i, t in enumerate(adverts) if i == 0 or t - adverts[i - 1] > 10 * interval)
         vip_added = len([l for l in lab["watch"].since(t0) if float(l[0]) < t1])
+        steady_gap = client_gap(lab, t0, t1)
         mine = [float(l[0]) for l in lab["sniff"].since(t0) if l[1] == MASTER_IP and float(l[0]) < t1]
         gaps = [b - a for a, b in zip(mine, mine[1:])]
         # The failover, still under load.
         t2 = time.time()
         master.signal(signal.SIGKILL)
+        sh(f"ip -n {m_ns} addr del {VIP}/32 dev va", check=False)
         took = None
         while time.time() - t2 < 10:
             if holds(b_ns, "vb"):
                 took = time.time() - t2
                 break
             time.sleep(0.05)
-        time.sleep(0.2)
+        time.sleep(0.5)
         last = [float(l[0]) for l in lab["sniff"].before(t2) if l[1] == MASTER_IP]
         first = [float(l[0]) for l in lab["sniff"].since(t2) if l[1] == BACKUP_IP]
         return {
             "seconds": t1 - t0, "spurious": episodes, "vip-added": vip_added,
             "master-adverts": len(mine), "max-gap": max(gaps) if gaps else None,
+            "client-max-gap": steady_gap,
             "poll": took, "after-last": first[0] - last[-1] if first and last else None,
+            "client-gap": client_gap(lab, t2 - 0.5, t2 + (took or 1) + 0.5),
         }
     finally:
         for h in hogs:
@@ -322,11 +385,14 @@ def main():
                    help="also run VRRPv3 at advert_int 0.02 under a CPU hog this long per tool (the issue asks 600)")
     p.add_argument("--sniff", help=argparse.SUPPRESS)
     p.add_argument("--watch", help=argparse.SUPPRESS)
+    p.add_argument("--probe", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.sniff:
         return sniff(args.sniff)
     if args.watch:
         return watch(args.watch)
+    if args.probe:
+        return probe(args.probe)
     if os.geteuid() != 0:
         raise SystemExit("failover.py: needs root (network namespaces)")
     for tool in (args.lvsc, "/usr/sbin/keepalived"):
@@ -337,19 +403,28 @@ def main():
         if s not in SCENARIOS:
             raise SystemExit(f"failover.py: unknown scenario {s}; known: {', '.join(SCENARIOS)}")
     tag = f"{os.getpid()}"
-    lab = {"m": f"lvsc-fo-m-{tag}", "b": f"lvsc-fo-b-{tag}", "work": tempfile.mkdtemp(prefix="lvsc-failover-")}
+    lab = {"m": f"lvsc-fo-m-{tag}", "b": f"lvsc-fo-b-{tag}", "c": f"lvsc-fo-c-{tag}", "s": f"lvsc-fo-s-{tag}",
+           "work": tempfile.mkdtemp(prefix="lvsc-failover-")}
+    # The two directors and a client of the VIP (198.51.100.99, on the VIP's subnet: it finds
+    # the VIP by ARP, so a takeover reaches it through the new MASTER's gratuitous ARP) on a bridge.
     sh(f"""set -e
-        ip netns add {lab['m']}; ip netns add {lab['b']}
-        ip link add va netns {lab['m']} type veth peer name vb netns {lab['b']}
+        for n in {lab['m']} {lab['b']} {lab['c']} {lab['s']}; do ip netns add $n; ip -n $n link set lo up; done
+        ip -n {lab['s']} link add br0 type bridge; ip -n {lab['s']} link set br0 up
+        ip link add va netns {lab['m']} type veth peer name pa netns {lab['s']}
+        ip link add vb netns {lab['b']} type veth peer name pb netns {lab['s']}
+        ip link add vc netns {lab['c']} type veth peer name pc netns {lab['s']}
+        for p in pa pb pc; do ip -n {lab['s']} link set $p master br0; ip -n {lab['s']} link set $p up; done
         ip -n {lab['m']} addr add {MASTER_IP}/24 dev va; ip -n {lab['b']} addr add {BACKUP_IP}/24 dev vb
-        for n in {lab['m']} {lab['b']}; do ip -n $n link set lo up; done
-        ip -n {lab['m']} link set va up; ip -n {lab['b']} link set vb up""")
+        ip -n {lab['c']} addr add 198.51.100.99/24 dev vc
+        ip -n {lab['m']} link set va up; ip -n {lab['b']} link set vb up; ip -n {lab['c']} link set vc up
+        ip -n {lab['m']} route add 198.51.100.0/24 dev va; ip -n {lab['b']} route add 198.51.100.0/24 dev vb""")
     me = os.path.abspath(__file__)
     results = {}
     hogged = {}
     try:
         lab["sniff"] = Stream(["ip", "netns", "exec", lab["m"], sys.executable, me, "--sniff", "va"])
         lab["watch"] = Stream(["ip", "netns", "exec", lab["b"], sys.executable, me, "--watch", VIP])
+        lab["probe"] = Stream(["ip", "netns", "exec", lab["c"], sys.executable, me, "--probe", VIP])
         for scenario in scenarios:
             for run in range(args.runs):
                 # Alternate which tool goes first, so neither always runs on a warmer machine.
@@ -364,22 +439,22 @@ def main():
                 hogged[tool] = hog_run(tool, lab, args)
                 print(f"hog {tool}: {hogged[tool]}", file=sys.stderr, flush=True)
     finally:
-        for k in ("sniff", "watch"):
+        for k in ("sniff", "watch", "probe"):
             if k in lab:
                 lab[k].stop()
-        sh(f"ip netns del {lab['m']}; ip netns del {lab['b']}; rm -rf {lab['work']}", check=False)
+        sh(f"for n in {lab['m']} {lab['b']} {lab['c']} {lab['s']}; do ip netns del $n; done; rm -rf {lab['work']}", check=False)
     report(results, scenarios, args.runs)
     if hogged:
         print(f"\nv3-hog-0.02: VRRPv3, advert_int 0.02 (master-down interval 0.072 s), {os.cpu_count()} busy loops "
               f"keeping every core loaded for {args.hog_seconds:.0f} s per tool, then SIGKILL under load")
-        keys = ("spurious", "vip-added", "master-adverts", "max-gap", "poll", "after-last")
+        keys = ("spurious", "vip-added", "master-adverts", "max-gap", "client-max-gap", "poll", "after-last", "client-gap")
         print(f"{'':12}" + "".join(f"{k:>16}" for k in keys))
         for tool, r in hogged.items():
             print(f"{tool:12}" + "".join(f"{(f'{r[k]:.4f}' if isinstance(r[k], float) else str(r[k])):>16}" for k in keys))
 
 
 def report(results, scenarios, runs):
-    columns = ("poll", "netlink", "wire", "after-last")
+    columns = ("client-gap", "poll", "netlink", "wire", "after-last")
     if not scenarios:
         return
     print(f"failover, {runs} runs per tool and scenario; medians in seconds (min-max)")
