@@ -258,20 +258,29 @@ def holds(ns, iface):
     return f"{VIP}/32" in sh(f"ip -n {ns} -4 addr show dev {iface}", check=False).stdout
 
 
-def one_run(tool, scenario, lab, args):
-    version, interval, sig = SCENARIOS[scenario]
+def start_pair(tool, lab, args, tag, version, interval):
+    """A master (priority 150) and a backup (100) of one tool; returns once the master holds
+    the VIP."""
     m_ns, b_ns, work = lab["m"], lab["b"], lab["work"]
-    tag = f"{tool}-{scenario}"
     mc = config(work, f"{tag}-m", "va", 150, "MASTER", version, interval)
     bc = config(work, f"{tag}-b", "vb", 100, "BACKUP", version, interval)
     backup = Daemon(tool, b_ns, bc, work, args.lvsc, f"{tag}-b")
     master = Daemon(tool, m_ns, mc, work, args.lvsc, f"{tag}-m")
+    deadline = time.time() + 15
+    while not holds(m_ns, "va"):
+        if time.time() > deadline:
+            master.end()
+            backup.end()
+            raise RuntimeError(f"{tool}: the master never took the VIP (logs in {work})")
+        time.sleep(0.05)
+    return master, backup
+
+
+def one_run(tool, scenario, lab, args):
+    version, interval, sig = SCENARIOS[scenario]
+    m_ns, b_ns, work = lab["m"], lab["b"], lab["work"]
+    master, backup = start_pair(tool, lab, args, f"{tool}-{scenario}", version, interval)
     try:
-        deadline = time.time() + 15
-        while not holds(m_ns, "va"):
-            if time.time() > deadline:
-                raise RuntimeError(f"{tool}: the master never took the VIP (logs in {work})")
-            time.sleep(0.05)
         # Settle: the backup has heard several adverts and its master-down timer is running.
         time.sleep(max(2.0, 5 * interval))
         if holds(b_ns, "vb"):
@@ -322,18 +331,9 @@ def hog_run(tool, lab, args):
     for the VIP in its namespace), then the takeover time from a killed master, still loaded."""
     interval = 0.02
     m_ns, b_ns, work = lab["m"], lab["b"], lab["work"]
-    tag = f"{tool}-hog"
-    mc = config(work, f"{tag}-m", "va", 150, "MASTER", 3, interval)
-    bc = config(work, f"{tag}-b", "vb", 100, "BACKUP", 3, interval)
-    backup = Daemon(tool, b_ns, bc, work, args.lvsc, f"{tag}-b")
-    master = Daemon(tool, m_ns, mc, work, args.lvsc, f"{tag}-m")
+    master, backup = start_pair(tool, lab, args, f"{tool}-hog", 3, interval)
     hogs = []
     try:
-        deadline = time.time() + 15
-        while not holds(m_ns, "va"):
-            if time.time() > deadline:
-                raise RuntimeError(f"{tool}: the master never took the VIP (logs in {work})")
-            time.sleep(0.05)
         time.sleep(2)
         hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
         t0 = time.time()

@@ -12,6 +12,12 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public var maxPrefix: Int { family == .inet ? 32 : 128 }
 
+    /// fe80::/10, the IPv6 link-local unicast range (VRRPv3 over IPv6 sends from one).
+    public var isLinkLocal: Bool {
+        if case .v6(let hi, _) = self { return hi >> 54 == 0x3FA }
+        return false
+    }
+
     public static func < (a: IPAddress, b: IPAddress) -> Bool {
         switch (a, b) {
         case (.v4(let x), .v4(let y)): return x < y

@@ -20,16 +20,23 @@ public final class GratuitousARP: @unchecked Sendable {
         let s = socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Int32(Self.ethernetARP.bigEndian))
         guard s >= 0 else { throw errno == EPERM ? .permission("open a packet socket for gratuitous ARP") : .kernel(operation: "open a packet socket", errno: errno, message: String(cString: strerror(errno))) }
         fd = s
-        var req = ifreq()
-        withUnsafeMutableBytes(of: &req.ifr_ifrn) { p in
-            for (i, b) in interface.utf8.prefix(15).enumerated() { p[i] = b }
-        }
-        guard ioctl(s, UInt(SIOCGIFHWADDR), &req) == 0 else {
+        guard let m = Self.macAddress(s, interface) else {
             let e = errno
             Glibc.close(s)
             throw .kernel(operation: "read \(interface)'s MAC address", errno: e, message: String(cString: strerror(e)))
         }
-        mac = withUnsafeBytes(of: req.ifr_ifru.ifru_hwaddr.sa_data) { Array($0.prefix(6)) }
+        mac = m
+    }
+
+    /// The interface's MAC address (SIOCGIFHWADDR on any socket); nil with errno set. The
+    /// neighbour advertisements (`UnsolicitedNA`) carry it too.
+    static func macAddress(_ fd: Int32, _ interface: String) -> [UInt8]? {
+        var req = ifreq()
+        withUnsafeMutableBytes(of: &req.ifr_ifrn) { p in
+            for (i, b) in interface.utf8.prefix(15).enumerated() { p[i] = b }
+        }
+        guard ioctl(fd, UInt(SIOCGIFHWADDR), &req) == 0 else { return nil }
+        return withUnsafeBytes(of: req.ifr_ifru.ifru_hwaddr.sa_data) { Array($0.prefix(6)) }
     }
 
     deinit { Glibc.close(fd) }

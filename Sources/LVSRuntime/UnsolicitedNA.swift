@@ -31,12 +31,8 @@ public final class UnsolicitedNA: @unchecked Sendable {
         var hops = Int32(255), ifi = Int32(index)
         guard setsockopt(s, Int32(IPPROTO_IPV6), IPV6_MULTICAST_HOPS, &hops, 4) == 0,
               setsockopt(s, Int32(IPPROTO_IPV6), IPV6_MULTICAST_IF, &ifi, 4) == 0 else { throw fail("set up the ICMPv6 socket on \(interface)") }
-        var req = ifreq()
-        withUnsafeMutableBytes(of: &req.ifr_ifrn) { p in
-            for (i, b) in interface.utf8.prefix(15).enumerated() { p[i] = b }
-        }
-        guard ioctl(s, UInt(SIOCGIFHWADDR), &req) == 0 else { throw fail("read \(interface)'s MAC address") }
-        mac = withUnsafeBytes(of: req.ifr_ifru.ifru_hwaddr.sa_data) { Array($0.prefix(6)) }
+        guard let m = GratuitousARP.macAddress(s, interface) else { throw fail("read \(interface)'s MAC address") }
+        mac = m
     }
 
     deinit { Glibc.close(fd) }

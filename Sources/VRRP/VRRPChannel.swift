@@ -76,10 +76,7 @@ public final class VRRPChannel: Sendable {
 
     public func close() -> EventLoopFuture<Void> { channel.close() }
 
-    static func failure(_ what: String) -> KernelError {
-        let e = errno
-        return .kernel(operation: what, errno: e, message: String(cString: strerror(e)))
-    }
+    static func failure(_ what: String) -> KernelError { RawSocketOptions.failure(what) }
 
     /// The raw socket, configured for VRRP on one interface.
     static func openSocket(interface: String, unicastSource: IPAddress?) throws(KernelError) -> Int32 {
@@ -88,20 +85,9 @@ public final class VRRPChannel: Sendable {
         let fd = socket(AF_INET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 112)
         guard fd >= 0 else { throw errno == EPERM ? .permission("open a raw VRRP socket") : failure("open a raw VRRP socket") }
         func set<T>(_ level: Int32, _ name: Int32, _ value: T, _ what: String) throws(KernelError) {
-            var v = value
-            if setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<T>.size)) != 0 {
-                let err = failure(what)
-                Glibc.close(fd)
-                throw err
-            }
+            try RawSocketOptions.set(fd, level, name, value, what)
         }
-        // Only this interface's adverts: an instance is on one LAN.
-        var name = Array(interface.utf8CString)
-        if setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, &name, socklen_t(name.count)) != 0 {
-            let err = failure("bind the VRRP socket to \(interface)")
-            Glibc.close(fd)
-            throw err
-        }
+        try RawSocketOptions.bindToDevice(fd, interface, "bind the VRRP socket to \(interface)")
         if let source = unicastSource {
             guard case .v4(let v) = source else { Glibc.close(fd); throw .kernel(operation: "open a unicast VRRP socket from \(source)", errno: EAFNOSUPPORT, message: "unicast VRRP over IPv6 is not implemented yet") }
             var sin = sockaddr_in()

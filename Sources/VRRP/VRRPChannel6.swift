@@ -53,10 +53,7 @@ public final class VRRPChannel6: @unchecked Sendable {
         self.unicastSource = unicastSource
     }
 
-    static func failure(_ what: String) -> KernelError {
-        let e = errno
-        return .kernel(operation: what, errno: e, message: String(cString: strerror(e)))
-    }
+    static func failure(_ what: String) -> KernelError { RawSocketOptions.failure(what) }
 
     static func socketAddress(_ a: IPAddress, scope: UInt32) -> sockaddr_in6 {
         var sin = sockaddr_in6()
@@ -64,7 +61,7 @@ public final class VRRPChannel6: @unchecked Sendable {
         let b = VRRPAdvert.bytes(a)
         withUnsafeMutableBytes(of: &sin.sin6_addr) { p in for i in 0..<16 { p[i] = b[i] } }
         // Link-local and multicast link-scope addresses need the interface (RFC 4007).
-        if case .v6(let hi, _) = a, hi >> 54 == 0x3FA || hi >> 48 == 0xFF02 { sin.sin6_scope_id = scope }
+        if case .v6(let hi, _) = a, a.isLinkLocal || hi >> 48 == 0xFF02 { sin.sin6_scope_id = scope }
         return sin
     }
 
@@ -72,19 +69,9 @@ public final class VRRPChannel6: @unchecked Sendable {
         let fd = socket(AF_INET6, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 112)
         guard fd >= 0 else { throw errno == EPERM ? .permission("open a raw IPv6 VRRP socket") : failure("open a raw IPv6 VRRP socket") }
         func set<T>(_ level: Int32, _ name: Int32, _ value: T, _ what: String) throws(KernelError) {
-            var v = value
-            if setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<T>.size)) != 0 {
-                let err = failure(what)
-                Glibc.close(fd)
-                throw err
-            }
+            try RawSocketOptions.set(fd, level, name, value, what)
         }
-        var name = Array(interface.utf8CString)
-        if setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, &name, socklen_t(name.count)) != 0 {
-            let err = failure("bind the IPv6 VRRP socket to \(interface)")
-            Glibc.close(fd)
-            throw err
-        }
+        try RawSocketOptions.bindToDevice(fd, interface, "bind the IPv6 VRRP socket to \(interface)")
         let v6 = Int32(IPPROTO_IPV6)
         try set(v6, recvHopLimit, Int32(1), "ask for the hop limit of received adverts")
         try set(v6, recvPacketInfo, Int32(1), "ask for the destination of received adverts")

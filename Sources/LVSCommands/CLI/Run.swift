@@ -46,11 +46,9 @@ public struct Run: ParsableCommand {
         switch VRRPRuntimePlan.make(config, vrrpOnly: vrrpOnly, primaryAddress: { iface, family in
             host.first { h in
                 guard h.interface == iface, !vips.contains(h.prefix.address) else { return false }
-                switch h.prefix.address {
-                case .v4: return family == .inet
                 // RFC 5798 §5.1.2.1: IPv6 adverts come from the interface's link-local address.
-                case .v6(let hi, _): return family == .inet6 && hi >> 54 == 0x3FA
-                }
+                let a = h.prefix.address
+                return a.family == family && (family == .inet || a.isLinkLocal)
             }?.prefix.address
         }, isLocal: { address, iface in
             host.contains { $0.interface == iface && $0.prefix.address == address }
