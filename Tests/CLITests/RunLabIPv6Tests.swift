@@ -63,8 +63,9 @@ final class RunLabIPv6Tests: XCTestCase {
         let llB = try XCTUnwrap(linkLocal(lab, lab.b, "vb"), "vb has a link-local address")
         try requirePrecondition(FileManager.default.isExecutableFile(atPath: "/usr/bin/tshark"), "RunLabIPv6Tests: tshark is not installed (scripts/test.sh installs it)")
         let capture = lab.work + "/v6.pcapng"
-        let tshark = try lab.start(lab.b, ["tshark", "-i", "vb", "-w", capture, "-q"], log: "tshark")
-        XCTAssertNotNil(lab.wait(15) { lab.log("tshark").contains("Capturing on") }, "tshark starts: " + lab.log("tshark"))
+        let tshark = try lab.capture(lab.b, "vb", to: capture,
+                                     probe: "ip netns exec \(lab.a) python3 -c \"import socket; s = socket.socket(10, 2); s.sendto(b'probe', ('ff02::1', 9, 0, socket.if_nametoindex('va')))\"",
+                                     seen: [llA, "ff02::1", "UDP"])
 
         // Two lvsc directors: election, SIGTERM takeover after the skew time.
         let a = try lab.lvsc(lab.a, try conf(lab, "l6a", iface: "va", priority: 150, state: "MASTER"))

@@ -92,6 +92,25 @@ final class RunLabTests: XCTestCase {
             return p
         }
 
+        /// tshark on `iface` in `ns`, writing every packet to `file` and a line per packet to the
+        /// "tshark" log. "Capturing on" can come before the capture does (dumpcap starts on its
+        /// own, later under load), so this returns only once a probe (`probe`, a shell command
+        /// run in the root namespace every half second) shows up as a line holding every string
+        /// of `seen`: nothing sent afterwards is missed.
+        func capture(_ ns: String, _ iface: String, to file: String, filter: [String] = [], probe: String, seen: [String]) throws -> Process {
+            let tshark = try start(ns, ["tshark", "-i", iface] + filter + ["-w", file, "-P", "-l"], log: "tshark")
+            guard wait(15, { log("tshark").contains("Capturing on") }) != nil else {
+                throw LabSetupFailed(message: "tshark does not start: " + log("tshark"))
+            }
+            let captured = wait(15) {
+                _ = try? sh(probe, in: URL(fileURLWithPath: "/"))
+                usleep(450_000)
+                return log("tshark").split(separator: "\n").contains { line in seen.allSatisfy { line.contains($0) } }
+            }
+            guard captured != nil else { throw LabSetupFailed(message: "tshark captures nothing of the probe: " + log("tshark")) }
+            return tshark
+        }
+
         func lvsc(_ ns: String, _ conf: String, environment: [String: String] = [:]) throws -> Process {
             try start(ns, [lvscBinary.path, "run", "-f", conf, "--vrrp-only"], log: "lvsc-\(ns)", environment: environment)
         }
