@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "LVSEmit", dependencies: ["LVSModel", "LVSKernel"]),
         // The commands behind the CLI, as a library so tests can drive them in-process.
         .target(name: "LVSCommands", dependencies: [
-            "LVSCheck", "LVSEmit", "LVSKernel", "LVSNetlink", "LVSRuntime",
+            "LVSCheck", "LVSEmit", "LVSKernel", "LVSNetlink", "LVSRuntime", "LVSSimulate", "LVSGraph",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -81,6 +81,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swift6),
+        .target(name: "LVSSimulate", dependencies: ["LVSModel", "LVSEmit", "LVSKernel", "LVSRuntime", "VRRP", "Diagnostics"], swiftSettings: swift6),
+        .target(name: "LVSGraph", dependencies: ["LVSSimulate", "LVSModel", "LVSKernel", "VRRP", "Diagnostics"], swiftSettings: swift6),
         .testTarget(name: "VRRPTests", dependencies: [
             "VRRP", "LVSNetlink",
             .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -91,7 +93,7 @@ let package = Package(
         .testTarget(name: "LVSKernelTests", dependencies: ["LVSKernel"], swiftSettings: swift6),
         .testTarget(name: "LVSCheckTests", dependencies: ["LVSCheck", "LVSCommands"]),
         .testTarget(name: "LVSEmitTests", dependencies: ["LVSEmit", "LVSKernel", "LVSCommands"]),
-        .testTarget(name: "CLITests", dependencies: ["LVSCommands", "LVSModel", "LVSRuntime", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "CLITests", dependencies: ["LVSCommands", "LVSModel", "LVSRuntime", "LVSSimulate", "LVSGraph", .product(name: "Logging", package: "swift-log")]),
     ],
     // Swift 5 mode for the targets written before the switch (the front end, the checks, the
     // emitters, the commands); new targets opt into Swift 6 above.

@@ -30,6 +30,6 @@ lvsc_apt_install() {
 
 lvsc_setup() {
     lvsc_apt_install pkg-config libnl-3-dev libnl-genl-3-dev keepalived ipvsadm python3 python3-venv git tar \
-        qemu-system-x86 busybox-static cpio systemd kmod patch tshark
+        qemu-system-x86 busybox-static cpio systemd kmod patch tshark graphviz
     lvsc_find_swift
 }

@@ -76,6 +76,12 @@ public struct RuleID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static let emptyVirtualServer = RuleID("empty-virtual-server")
     public static let generatedFile = RuleID("generated-file")
     public static let emitOption = RuleID("emit-option")
+    public static let spofNoTakeover = RuleID("spof-no-takeover")
+    public static let spofTwoMasters = RuleID("spof-two-masters")
+    public static let spofNoRealServer = RuleID("spof-no-real-server")
+    public static let spofQuorumLost = RuleID("spof-quorum-lost")
+    public static let spofSyncGroupSplit = RuleID("spof-sync-group-split")
+    public static let spofFlapping = RuleID("spof-flapping")
 
     /// Every id, in the catalog's order.
     public static let all: [RuleID] = [
@@ -139,5 +145,11 @@ public struct RuleID: Hashable, Sendable, Comparable, CustomStringConvertible {
         .emptyVirtualServer,
         .generatedFile,
         .emitOption,
+        .spofNoTakeover,
+        .spofTwoMasters,
+        .spofNoRealServer,
+        .spofQuorumLost,
+        .spofSyncGroupSplit,
+        .spofFlapping,
     ]
 }

@@ -5,7 +5,9 @@ public struct Rule: Sendable {
     /// What a rule looks at: one keepalived.conf, the cluster (inventory and every director's
     /// file), or both (one-file findings extended across the cluster); `emit` rules are what the
     /// emitters and `plan`/`apply` say about what they generate.
-    public enum Scope: String, Sendable { case file, cluster, both, emit }
+    /// `simulate`: what `lvsc simulate --all-single-failures` finds by failing each director,
+    /// link and real server in turn.
+    public enum Scope: String, Sendable { case file, cluster, both, emit, simulate }
 
     public let id: RuleID
     public let severity: Severity
@@ -457,11 +459,55 @@ public enum RuleCatalog {
              """, scope: .emit),
         Rule(id: .emitOption, severity: .warning, summary: "An emitter option whose output will not work on today's hosts",
              explanation: """
-             --runtime lvsc writes a block that starts 'lvsc run', which in this version runs
-             VRRP only, in the foreground, and cannot yet be started that way at boot; --legacy-hidden writes the 2.4/2.6-era 'hidden' sysctls that mainline kernels
-             ignore, so the real servers answer ARP for the VIP. Both are allowed (an old layout
-             may need them) and both are said.
+             --legacy-hidden writes the 2.4/2.6-era 'hidden' sysctls that mainline kernels
+             ignore, so the real servers answer ARP for the VIP. It is allowed (an old layout
+             may need it) and said.
              """, scope: .emit),
+        Rule(id: .spofNoTakeover, severity: .error, summary: "A director fails and no other director takes over its VIPs",
+             explanation: """
+             lvsc simulate fails each director (and each link its VRRP instances use) in turn and
+             runs the others' VRRP engines. A VRRP group whose MASTER was on the failed director
+             and that has no MASTER afterwards is a single point of failure: no other director
+             has an instance with that virtual_router_id on that LAN, or those it has are in FAULT
+             too. Give another director an instance with the same virtual_router_id and VIPs.
+             """, scope: .simulate),
+        Rule(id: .spofTwoMasters, severity: .error, summary: "Two directors are MASTER of one VRRP group at once",
+             explanation: """
+             Directors that do not hear each other's adverts each become MASTER and both hold
+             the VIPs: clients reach whichever answered ARP last. In unicast mode each director's
+             unicast_peer block must list every other director's source address; a director in
+             unicast mode and one in multicast mode never hear each other. Found without any
+             failure, or after one (the finding names it).
+             """, scope: .simulate),
+        Rule(id: .spofNoRealServer, severity: .error, summary: "One real server failing leaves a service with none",
+             explanation: """
+             A virtual_server balancing over a single real server (counting each address once)
+             stops serving when that server fails its health check. With a sorry_server the
+             sorry server answers, so the finding is a note; otherwise add a second real_server.
+             """, scope: .simulate),
+        Rule(id: .spofQuorumLost, severity: .note, summary: "One real server failing drops a service below its quorum",
+             explanation: """
+             keepalived runs quorum_down when the weight of the live real servers falls below
+             quorum, and hands the service to the sorry_server if there is one; the remaining real
+             servers carry the load otherwise. Nothing is lost outright, but the service is
+             degraded by a single failure: lower quorum or add real servers.
+             """, scope: .simulate),
+        Rule(id: .spofSyncGroupSplit, severity: .error, summary: "A failure leaves a sync group's instances MASTER on different directors",
+             explanation: """
+             A vrrp_sync_group says its instances must be MASTER on one director together (a
+             VIP and the NAT gateway its real servers answer through, for instance). When the
+             directors that back up the members are not the same, a failure can leave them on
+             different directors, or some with no MASTER. Back up every member on the same
+             directors, in the same sync group.
+             """, scope: .simulate),
+        Rule(id: .spofFlapping, severity: .error, summary: "After a failure a VRRP group never settles",
+             explanation: """
+             A sync group follows its members, and priorities decide each member's election: when
+             a failure makes two members of one sync group prefer different directors, the group
+             pulls the other along, the other director preempts, and the VIPs move every few
+             seconds for as long as the failure lasts. Keep the same priority order for every
+             member of a sync group on every director, and the same weights for tracked scripts.
+             """, scope: .simulate),
     ]
 
     public static func rule(_ id: RuleID) -> Rule? { all.first { $0.id == id } }

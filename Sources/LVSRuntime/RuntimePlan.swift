@@ -52,6 +52,36 @@ public struct VRRPInstancePlan: Sendable {
     }
 }
 
+extension VRRPInstancePlan {
+    /// keepalived's tracking, as `lvsc run` and `lvsc simulate` both apply it: a tracked
+    /// interface or script that is down without a weight is FAULT; a negative weight applies
+    /// while it is down (failing), a positive one while it is up (good). A script without a
+    /// result yet counts for neither (unless it has a zero weight: then it is not good yet).
+    public func tracking(interfaceUp: (String) -> Bool, script: (Int) -> ScriptHealth) -> (priorityDelta: Int, fault: Bool) {
+        var delta = 0
+        var fault = false
+        for t in trackedInterfaces {
+            let up = interfaceUp(t.name)
+            if let w = t.weight, w != 0 {
+                if up && w > 0 { delta += w }
+                if !up && w < 0 { delta += w }
+            } else if !up {
+                fault = true
+            }
+        }
+        for t in trackedScripts {
+            let h = script(t.script)
+            if t.weight == 0 {
+                if !h.isGood { fault = true }
+            } else if h.known {
+                if h.isGood && t.weight > 0 { delta += t.weight }
+                if !h.isGood && t.weight < 0 { delta += t.weight }
+            }
+        }
+        return (delta, fault)
+    }
+}
+
 /// A `vrrp_script` as `lvsc run` runs it.
 public struct TrackScriptPlan: Sendable, Equatable {
     public var name: String
@@ -77,6 +107,9 @@ public struct VRRPRuntimePlan: Sendable {
     public var scripts: [TrackScriptPlan]
     public var syncGroups: [[Int]] { groups.map(\.members) }
 
+    /// No instances: a director whose file gives the engine nothing to run.
+    public static let empty = VRRPRuntimePlan(instances: [], groups: [], scripts: [])
+
     /// The keywords of an instance the engine implements.
     static let instanceKeywords: Set<String> = [
         "state", "interface", "virtual_router_id", "priority", "advert_int", "version",
@@ -99,9 +132,13 @@ public struct VRRPRuntimePlan: Sendable {
     /// `primaryAddress`: the address adverts of a family leave from on an interface (IPv4:
     /// its primary address; IPv6: its link-local address; nil: none);
     /// `isLocal`: whether an address is on that interface here (for `unicast_src_ip`).
+    /// `lenient`: `lvsc simulate`'s reading — what the engine does not implement yet is left
+    /// out of the election as keepalived would run it, not refused (a script that could not
+    /// run here still counts as tracked, for the simulator to fail it).
     public static func make(_ config: KeepalivedConfig, vrrpOnly: Bool,
                             primaryAddress: (String, IPAddress.Family) -> IPAddress?,
-                            isLocal: (IPAddress, String) -> Bool = { _, _ in true }) -> Result<VRRPRuntimePlan, RuntimeRefusals> {
+                            isLocal: (IPAddress, String) -> Bool = { _, _ in true },
+                            lenient: Bool = false) -> Result<VRRPRuntimePlan, RuntimeRefusals> {
         var refusals: [RuntimeRefusal] = []
         func refuse(_ k: String, _ span: SourceSpan?, _ why: String) { refusals.append(RuntimeRefusal(keyword: k, span: span, why: why)) }
         let g = config.globalDefs
@@ -110,10 +147,15 @@ public struct VRRPRuntimePlan: Sendable {
         }
         let resolver = ScriptResolver(globalUser: g.scriptUser?.value, securityEnabled: g.enableScriptSecurity?.value == true)
         func resolved(_ command: Located<ScriptCommand>?, user: String?, keyword: String, span: SourceSpan?) -> ResolvedScript? {
-            guard let command else { refuse(keyword, span, "the script line is empty"); return nil }
+            guard let command else {
+                refuse(keyword, span, "the script line is empty")
+                return lenient ? ResolvedScript(argv: [], user: "", uid: 0, gid: 0, groups: []) : nil
+            }
             switch resolver.resolve(command.value, user: user) {
             case .success(let r): return r
-            case .failure(.refused(let why)): refuse(keyword, command.span, why); return nil
+            case .failure(.refused(let why)):
+                refuse(keyword, command.span, why)
+                return lenient ? ResolvedScript(argv: [], user: "", uid: 0, gid: 0, groups: []) : nil
             }
         }
         // Only scripts an instance tracks run (keepalived does not run the others).
@@ -167,7 +209,7 @@ public struct VRRPRuntimePlan: Sendable {
             let peers = inst.unicastPeers.map(\.value)
             let primary: IPAddress
             if let src = inst.unicastSourceIP {
-                guard !peers.isEmpty else {
+                guard !peers.isEmpty || lenient else {
                     refuse("unicast_src_ip", src.span, "without unicast peers the adverts are multicast, and lvsc run sends them from the interface's primary address only yet")
                     continue
                 }
@@ -245,7 +287,7 @@ public struct VRRPRuntimePlan: Sendable {
             guard members.count > 1 else { continue }
             groups.append(SyncGroupPlan(name: sg.name.value, members: members, notify: notifyScripts(sg.notifyCommands, sg.notify)))
         }
-        if !refusals.isEmpty { return .failure(RuntimeRefusals(items: refusals)) }
+        if !refusals.isEmpty && !lenient { return .failure(RuntimeRefusals(items: refusals)) }
         return .success(VRRPRuntimePlan(instances: instances, groups: groups, scripts: scripts))
     }
 }

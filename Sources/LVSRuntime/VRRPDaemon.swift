@@ -273,31 +273,9 @@ public final class VRRPDaemon: @unchecked Sendable {
         }
     }
 
-    /// keepalived's track_interface: down without a weight is FAULT; a negative weight applies
-    /// while the interface is down, a positive one while it is up.
+    /// Tracking as `VRRPInstancePlan.tracking` has it, from the links and scripts seen now.
     func applyTracking(_ i: Int) -> VRRPDirector.Actions {
-        var delta = 0
-        var fault = false
-        for t in plan.instances[i].trackedInterfaces {
-            let up = links[t.name] ?? false
-            if let w = t.weight, w != 0 {
-                if up && w > 0 { delta += w }
-                if !up && w < 0 { delta += w }
-            } else if !up {
-                fault = true
-            }
-        }
-        // keepalived's track_script: a failing script without a weight is FAULT; a weight
-        // applies as for interfaces (good: a positive one, failing: a negative one).
-        for t in plan.instances[i].trackedScripts {
-            let h = health[t.script]
-            if t.weight == 0 {
-                if !h.isGood { fault = true }
-            } else if h.known {
-                if h.isGood && t.weight > 0 { delta += t.weight }
-                if !h.isGood && t.weight < 0 { delta += t.weight }
-            }
-        }
+        let (delta, fault) = plan.instances[i].tracking(interfaceUp: { links[$0] ?? false }, script: { health[$0] })
         return director.setTracking(router: i, priorityDelta: delta, fault: fault, now: now)
     }
 

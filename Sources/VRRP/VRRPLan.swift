@@ -92,16 +92,57 @@ public struct VRRPLan: Sendable {
     public private(set) var log: [(time: VRRPTime, director: Int, router: Int, from: VRRPRouterState, to: VRRPRouterState, reason: String)] = []
     /// VIPs held: director → router indices whose addresses are on the director now.
     public private(set) var holding: [Set<Int>]
+    /// Who hears whose adverts: for each director and router, the (director, router) pairs its
+    /// adverts reach. By default every router with the same VRID on another director; the
+    /// simulator narrows it to what the configuration makes true (one LAN, unicast peers).
+    public let receivers: [[[RouterRef]]]
+    /// Routers whose link is cut: they neither send nor receive (their director lives on).
+    public private(set) var cut: Set<RouterRef> = []
 
-    public init(directors: [VRRPDirector], delay: VRRPTime = 200) {
+    public struct RouterRef: Hashable, Sendable {
+        public var director: Int
+        public var router: Int
+        public init(director: Int, router: Int) { self.director = director; self.router = router }
+    }
+
+    public init(directors: [VRRPDirector], delay: VRRPTime = 200, receivers: [[[RouterRef]]]? = nil) {
         self.directors = directors
         self.delay = delay
         holding = Array(repeating: [], count: directors.count)
+        self.receivers = receivers ?? directors.indices.map { d in
+            directors[d].routers.map { me in
+                directors.indices.filter { $0 != d }.flatMap { od in
+                    directors[od].routers.indices.filter { directors[od].routers[$0].config.virtualRouterID == me.config.virtualRouterID }
+                        .map { RouterRef(director: od, router: $0) }
+                }
+            }
+        }
+    }
+
+    /// A link goes down or comes back for one router: while cut, its adverts are lost both ways.
+    /// (The director's own tracking of the interface is the caller's: `setTracking`.)
+    public mutating func setCut(director d: Int, router r: Int, _ isCut: Bool) {
+        let ref = RouterRef(director: d, router: r)
+        if isCut {
+            cut.insert(ref)
+            inFlight.removeAll { $0.director == d && $0.router == r }
+        } else {
+            cut.remove(ref)
+        }
     }
 
     public mutating func start(_ d: Int) {
         down.remove(d)
         apply(d, directors[d].start(now: now))
+    }
+
+    /// A director comes back after a crash or a stop: a fresh engine in INIT (the caller sets
+    /// its tracking, then `start`s it); whatever its old process held is gone.
+    public mutating func replace(_ d: Int, with fresh: VRRPDirector) {
+        directors[d] = fresh
+        holding[d] = []
+        down.remove(d)
+        inFlight.removeAll { $0.director == d }
     }
 
     /// A clean stop (SIGTERM): priority-0 adverts go out, then the director is down.
@@ -139,7 +180,7 @@ public struct VRRPLan: Sendable {
             if let a = nextArrival, a <= t {
                 let due = inFlight.filter { $0.at <= now }
                 inFlight.removeAll { $0.at <= now }
-                for m in due where !down.contains(m.director) {
+                for m in due where !down.contains(m.director) && !cut.contains(RouterRef(director: m.director, router: m.router)) {
                     apply(m.director, directors[m.director].received(m.advert, router: m.router, now: now))
                 }
                 continue
@@ -159,12 +200,10 @@ public struct VRRPLan: Sendable {
             let me = router(d, r)
             switch action {
             case .sendAdvert(let priority):
-                guard !down.contains(d) else { continue }
+                guard !down.contains(d), !cut.contains(RouterRef(director: d, router: r)) else { continue }
                 let advert = PeerAdvert(priority: priority, interval: me.config.advertInterval, source: me.config.primaryAddress)
-                for (od, other) in directors.enumerated() where od != d {
-                    for (or, o) in other.routers.enumerated() where o.config.virtualRouterID == me.config.virtualRouterID {
-                        inFlight.append((now + delay, od, or, advert))
-                    }
+                for to in receivers[d][r] where !cut.contains(to) {
+                    inFlight.append((now + delay, to.director, to.router, advert))
                 }
             case .addVirtualAddresses: holding[d].insert(r)
             case .removeVirtualAddresses: holding[d].remove(r)
