@@ -1,3 +1,5 @@
+import LVSCore
+
 /// Graphviz DOT for `ClusterGraph`: left to right (directors, VRRP groups, VIPs, services,
 /// real servers), each LAN a rounded box.
 public enum DOTRenderer {
@@ -70,7 +72,8 @@ public enum DOTRenderer {
 /// Mermaid (a `flowchart LR`), for a review comment or a Markdown page that renders it.
 public enum MermaidRenderer {
     public static func render(_ g: ClusterGraph) -> String {
-        var out = "---\ntitle: \(text(g.title))\n---\nflowchart LR\n"
+        // Quoted: a title holds a colon, which would end a plain YAML value.
+        var out = "---\ntitle: \"\(text(g.title).replacingAll("\\", with: "\\\\"))\"\n---\nflowchart LR\n"
         for n in g.nodes where n.lan == nil { out += "  " + node(n) + "\n" }
         for (i, lan) in g.lans.enumerated() {
             out += "  subgraph lan\(i)[\"\(text("LAN " + lan))\"]\n"
