@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "LVSEmit", dependencies: ["LVSModel", "LVSKernel"]),
         // The commands behind the CLI, as a library so tests can drive them in-process.
         .target(name: "LVSCommands", dependencies: [
-            "LVSCheck", "LVSEmit", "LVSKernel", "LVSNetlink", "LVSRuntime", "LVSSimulate", "LVSGraph",
+            "LVSCheck", "LVSEmit", "LVSKernel", "LVSNetlink", "LVSRuntime", "LVSSimulate", "LVSGraph", "LVSDiff",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -82,6 +82,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swift6),
         .target(name: "LVSSimulate", dependencies: ["LVSModel", "LVSEmit", "LVSKernel", "LVSRuntime", "VRRP", "Diagnostics"], swiftSettings: swift6),
+        .target(name: "LVSDiff", dependencies: ["LVSSimulate", "LVSModel", "LVSEmit", "LVSKernel", "VRRP", "Diagnostics"], swiftSettings: swift6),
         .target(name: "LVSGraph", dependencies: ["LVSSimulate", "LVSModel", "LVSKernel", "VRRP", "Diagnostics"], swiftSettings: swift6),
         .testTarget(name: "VRRPTests", dependencies: [
             "VRRP", "LVSNetlink",

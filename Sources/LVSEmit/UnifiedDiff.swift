@@ -14,6 +14,11 @@ public enum UnifiedDiff {
     /// for files up to a few thousand lines; beyond that (where the table would be large) the
     /// common head and tail are kept and the middle shown as replaced.
     public static func render(_ old: [UInt8], _ new: [UInt8], path: String, context: Int = 3) -> [UInt8] {
+        render(old, new, from: path, to: "\(path) (lvsc fmt)", context: context)
+    }
+
+    /// The same, with the two sides' names for the `---` and `+++` lines (`lvsc diff`).
+    public static func render(_ old: [UInt8], _ new: [UInt8], from: String, to: String, context: Int = 3) -> [UInt8] {
         let a = lines(old), b = lines(new)
         // Edit script: (kind, index in a, index in b); kind 0 keep, 1 delete, 2 insert.
         var ops: [(UInt8, Int, Int)] = []
@@ -45,7 +50,7 @@ public enum UnifiedDiff {
         }
         for k in 0..<suf { ops.append((0, a.count - suf + k, b.count - suf + k)) }
 
-        var out: [UInt8] = Array("--- \(path)\n+++ \(path) (lvsc fmt)\n".utf8)
+        var out: [UInt8] = Array("--- \(from)\n+++ \(to)\n".utf8)
         var k = 0
         while k < ops.count {
             guard ops[k].0 != 0 else { k += 1; continue }

@@ -201,7 +201,8 @@ public struct VRRPRuntimePlan: Sendable {
             // An IPv6 instance is VRRPv3 whatever vrrp_version says (lint errs on an explicit 2).
             let version = inst.family == .inet6 ? 3 : inst.version?.value ?? g.vrrpVersion?.value ?? 2
             let seconds = inst.advertInterval?.value ?? 1
-            let centiseconds = Int((seconds * 100).rounded())
+            // At least 1 cs: an interval of 0 would make the advert timer fire forever (lint errs on it).
+            let centiseconds = max(1, Int((seconds * 100).rounded()))
             if version == 2 && centiseconds % 100 != 0 {
                 refuse("advert_int", inst.advertInterval?.span, "VRRPv2 carries whole seconds")
             }

@@ -116,7 +116,10 @@ public struct SimulationReport {
             if r.isAddressOwner { notes.append("address owner") }
             if !r.preempt { notes.append("nopreempt") }
             if r.preemptDelay > 0 { notes.append("preempt_delay \(Double(r.preemptDelay) / 1_000_000) s") }
-            s += " (" + notes.joined(separator: ", ") + ")"
+            // Why a MASTER is one, and why a BACKUP or FAULT is not (the tie-break by address
+            // shows here); a plain start-up as BACKUP says nothing new.
+            if m.up, let why = m.reason, why != "start-up" { notes.append(why) }
+            s += " (" + notes.joined(separator: "; ") + ")"
             return s
         }.joined(separator: ", ")
     }
@@ -160,7 +163,7 @@ public struct SimulationReport {
                         ("vips", .array(vipList(g).map { .string($0) })),
                         ("masters", .array(group.masters.map { .string(model.directors[$0].name) })),
                         ("members", .array(group.members.map { m in
-                            .object([("director", .string(model.directors[m.ref.director].name)),
+                            .object([("director", .string(model.directors[m.ref.director].name)), ("reason", m.reason.map { .string($0) } ?? .null),
                                      ("instance", .string(model.directors[m.ref.director].plan.instances[m.ref.router].router.name)),
                                      ("state", .string(m.up ? m.state.rawValue : "DOWN")), ("priority", .int(Int(m.priority)))])
                         })),

@@ -26,6 +26,9 @@ public struct SimSnapshot: Sendable {
         public var state: VRRPRouterState
         public var priority: UInt8
         public var up: Bool
+        /// Why it is in its state: its last transition's reason (the tie-break by address, an
+        /// address owner, `state MASTER` at start-up, a preemption).
+        public var reason: String?
     }
     public struct Group: Sendable {
         public var members: [Member]
@@ -187,10 +190,12 @@ public struct Simulator: Sendable {
     }
 
     public func snapshot(_ lan: VRRPLan, failedServers: Set<IPAddress>) -> SimSnapshot {
+        var reasons: [VRRPLan.RouterRef: String] = [:]
+        for e in lan.log { reasons[VRRPLan.RouterRef(director: e.director, router: e.router)] = e.reason }
         let groups = model.groups.map { g -> SimSnapshot.Group in
             let members = g.members.map { m in
                 let r = lan.directors[m.director].routers[m.router]
-                return SimSnapshot.Member(ref: m, state: r.state, priority: r.effectivePriority, up: !lan.down.contains(m.director))
+                return SimSnapshot.Member(ref: m, state: r.state, priority: r.effectivePriority, up: !lan.down.contains(m.director), reason: reasons[m])
             }
             return SimSnapshot.Group(members: members, masters: members.filter { $0.up && $0.state == .master }.map(\.ref.director))
         }

@@ -143,6 +143,12 @@ final class SimulateTests: XCTestCase {
         XCTAssertTrue(down.stdout.contains("moved:     lvs01 -> lvs02 after 3.609 s: no advert for the master-down interval (3.609 s)"), down.stdout)
         XCTAssertTrue(down.stdout.contains("connections: lost on takeover (no lvs_sync_daemon on both directors)"), down.stdout)
         XCTAssertTrue(down.stdout.hasSuffix("Nothing is lost.\n"), down.stdout)
+        // Why each is where it is: state MASTER at start-up, and on the way back the tie-break
+        // of equal priorities by the higher address.
+        let back = try runLVSC(["simulate", "--inventory", seed, "--down", "lvs01", "--recover"])
+        XCTAssertTrue(back.stdout.contains("before:    lvs01 MASTER (priority 100; configured state MASTER), lvs02 BACKUP (priority 100)"), back.stdout)
+        XCTAssertTrue(back.stdout.contains("recovered: lvs01 BACKUP (priority 100; advert with equal priority 100 from the higher address 198.51.100.12)"), back.stdout)
+        XCTAssertTrue(back.stdout.contains("briefly:   lvs01 was MASTER for "), back.stdout)
         let json = try runLVSC(["simulate", "--inventory", seed, "--stop", "lvs01", "--recover", "--format", "json"])
         XCTAssertEqual(json.status, 0, json.stderr)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])

@@ -103,52 +103,23 @@ enum Graphviz {
         var missing = false
     }
 
-    static func executable() -> String? {
-        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") where dir.hasPrefix("/") {
-            let candidate = "\(dir)/dot"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return nil
-    }
-
     static func render(_ dot: String, format: String) -> Result<[UInt8], Failure> {
-        guard let tool = executable() else {
+        guard let tool = Tool.find("dot") else {
             return .failure(Failure(message: "Graphviz's dot is not installed (apt-get install graphviz); --format dot and mermaid need nothing", missing: true))
         }
-        var template = Array("/tmp/lvsc-graph-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { return .failure(Failure(message: "cannot make a temporary folder: \(String(cString: strerror(errno)))")) }
-        let folder = String(cString: made)
-        let input = folder + "/graph.dot", output = folder + "/graph." + format
-        defer { unlink(input); unlink(output); rmdir(folder) }
-        if case .failure(let e) = SafeFiles.writeFresh(input, Array(dot.utf8)) { return .failure(Failure(message: e.message)) }
-        let argv = [tool, "-T" + format, "-o", output, input]
-        var cargs = argv.map { strdup($0) } + [nil]
-        defer { for p in cargs { free(p) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        // dot's own complaints go to lvsc's standard error; its standard input is empty.
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, 2, 1)
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, tool, &actions, nil, &cargs, environ)
-        guard spawned == 0 else { return .failure(Failure(message: "cannot run \(tool): \(String(cString: strerror(spawned)))")) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exited = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        guard exited == 0 else { return .failure(Failure(message: "\(tool) -T\(format) failed (exit \(exited))")) }
-        let fd = open(output, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return .failure(Failure(message: "\(tool) wrote nothing")) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            bytes += chunk[0..<n]
+        let folder: String
+        switch Tool.temporaryFolder("lvsc-graph") {
+        case .failure(let e): return .failure(Failure(message: e.message))
+        case .success(let f): folder = f
         }
-        return .success(bytes)
+        let input = folder + "/graph.dot"
+        defer { unlink(input); rmdir(folder) }
+        if case .failure(let e) = SafeFiles.writeFresh(input, Array(dot.utf8)) { return .failure(Failure(message: e.message)) }
+        switch Tool.run([tool, "-T" + format, input]) {
+        case .failure(let e): return .failure(Failure(message: e.message))
+        case .success(let r):
+            guard r.status == 0 else { return .failure(Failure(message: "\(tool) -T\(format) failed (exit \(r.status)): \(r.stderr)")) }
+            return .success(r.stdout)
+        }
     }
 }

@@ -37,7 +37,7 @@ public struct LVSC: ParsableCommand {
         Shell completion: lvsc --generate-completion-script bash (or zsh, fish).
         """,
         version: lvscVersion,
-        subcommands: [Lint.self, Explain.self, Dump.self, Emit.self, Fmt.self, PlanCmd.self, Apply.self, State.self, Run.self, Simulate.self, Graph.self]
+        subcommands: [Lint.self, Explain.self, Dump.self, Emit.self, Fmt.self, PlanCmd.self, Apply.self, State.self, Run.self, Simulate.self, Diff.self, Graph.self]
     )
 
     public init() {}
