@@ -57,6 +57,69 @@ final class RunLabIPv6Tests: XCTestCase {
         return found
     }
 
+    /// Unicast adverts over IPv6 (`unicast_src_ip` / `unicast_peer` with global documentation
+    /// addresses): two lvsc directors, then keepalived as the MASTER with lvsc as its BACKUP.
+    func testUnicastOverIPv6() throws {
+        let lab = try Lab(self)
+        let made = try sh("ip -n \(lab.a) -6 addr add 2001:db8:51::1/64 dev va nodad && ip -n \(lab.b) -6 addr add 2001:db8:51::2/64 dev vb nodad", in: root)
+        XCTAssertEqual(made.status, 0, made.stderr)
+        func unicast(_ name: String, iface: String, priority: Int, state: String) throws -> String {
+            let (me, peer) = iface == "va" ? ("2001:db8:51::1", "2001:db8:51::2") : ("2001:db8:51::2", "2001:db8:51::1")
+            let path = lab.work + "/\(name).conf"
+            try """
+            vrrp_instance VI_6 {
+                state \(state)
+                interface \(iface)
+                virtual_router_id 62
+                priority \(priority)
+                advert_int 1
+                unicast_src_ip \(me)
+                unicast_peer {
+                    \(peer)
+                }
+                virtual_ipaddress {
+                    \(Self.vip)/128
+                }
+            }
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let a = try lab.lvsc(lab.a, try unicast("u6a", iface: "va", priority: 150, state: "MASTER"))
+        let b = try lab.lvsc(lab.b, try unicast("u6b", iface: "vb", priority: 100, state: "BACKUP"))
+        XCTAssertNotNil(lab.wait(8) { holds(lab.a, "va") }, "lvs01 takes the VIP: " + lab.log("lvsc-\(lab.a)"))
+        XCTAssertTrue(stays(lab, 4, onA: true), "lvs02 hears lvs01's unicast adverts and stays BACKUP: " + lab.log("lvsc-\(lab.b)"))
+        lab.stop(a, signal: SIGTERM)
+        let took = lab.wait(3) { holds(lab.b, "vb") }
+        XCTAssertLessThan(took ?? 9, 1.5, "lvs02 takes over from the unicast priority-0 advert: " + lab.log("lvsc-\(lab.b)"))
+        XCTAssertTrue(lab.log("lvsc-\(lab.b)").contains("VI_6: BACKUP -> MASTER: the MASTER resigned (priority 0)"), lab.log("lvsc-\(lab.b)"))
+        lab.stop(b, signal: SIGTERM)
+        XCTAssertEqual(b.terminationStatus, 0)
+
+        try requirePrecondition(FileManager.default.isExecutableFile(atPath: "/usr/sbin/keepalived"), "RunLabIPv6Tests: keepalived is not installed (scripts/test.sh installs it)")
+        _ = try? sh("ip -n \(lab.a) -6 addr flush dev va to \(Self.vip)/128; ip -n \(lab.b) -6 addr flush dev vb to \(Self.vip)/128", in: root)
+        let k = try lab.keepalived(lab.a, try unicast("k6u", iface: "va", priority: 150, state: "MASTER"))
+        let l = try lab.lvsc(lab.b, try unicast("l6u", iface: "vb", priority: 100, state: "BACKUP"))
+        XCTAssertNotNil(lab.wait(8) { holds(lab.a, "va") }, "keepalived takes the VIP: " + lab.log("keepalived-\(lab.a)"))
+        XCTAssertTrue(stays(lab, 4, onA: true), "lvsc accepts keepalived's unicast IPv6 adverts: " + lab.log("lvsc-\(lab.b)"))
+        if let child = Int32(((try? String(contentsOfFile: lab.work + "/v-\(lab.a).pid", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) {
+            kill(child, SIGKILL)
+        } else {
+            XCTFail("keepalived's VRRP pid file")
+        }
+        lab.stop(k, signal: SIGKILL)
+        _ = try? sh("ip -n \(lab.a) -6 addr flush dev va to \(Self.vip)/128", in: root)
+        let killed = lab.wait(6) { holds(lab.b, "vb") }
+        XCTAssertNotNil(killed, "lvsc takes over from a killed keepalived: " + lab.log("lvsc-\(lab.b)"))
+        XCTAssertGreaterThan(killed ?? 0, 2.5, "after the master-down interval")
+        // And keepalived, back as BACKUP at a lower priority, hears lvsc's unicast adverts.
+        let k2 = try lab.keepalived(lab.a, try unicast("k6u2", iface: "va", priority: 50, state: "BACKUP"))
+        XCTAssertTrue(stays(lab, 5, onA: false), "keepalived stays BACKUP under lvsc: " + lab.log("keepalived-\(lab.a)"))
+        lab.stop(l, signal: SIGTERM)
+        XCTAssertNotNil(lab.wait(3) { holds(lab.a, "va") }, "keepalived takes over from lvsc's priority 0: " + lab.log("keepalived-\(lab.a)"))
+        lab.stop(k2, signal: SIGTERM)
+    }
+
     func testTwoLvscDirectorsAndKeepalivedOverIPv6() throws {
         let lab = try Lab(self)
         let llA = try XCTUnwrap(linkLocal(lab, lab.a, "va"), "va has a link-local address")
