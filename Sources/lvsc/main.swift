@@ -25,6 +25,10 @@ do {
         withExtendedLifetime(out) { exit(status) }
     }
     try command.run()
+} catch let code as ExitCode {
+    // A command that already said why (lvsc run's refusals): its status as it chose it, and
+    // no extra line.
+    exit(code.rawValue)
 } catch {
     // ArgumentParser exits 64 on usage errors; lvsc documents 2.
     let code = LVSC.exitCode(for: error)
