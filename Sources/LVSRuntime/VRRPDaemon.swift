@@ -388,7 +388,11 @@ public final class VRRPDaemon: @unchecked Sendable {
     }
 
     func perform(_ actions: VRRPDirector.Actions) {
-        for (i, action) in actions {
+        // Adverts first (RFC 5798 §6.4.2 sends the advert, then transitions): the log line and
+        // the notify scripts of a transition must not delay the advert a takeover hinges on.
+        var ordered = actions.filter { if case .sendAdvert = $0.action { true } else { false } }
+        ordered += actions.filter { if case .sendAdvert = $0.action { false } else { true } }
+        for (i, action) in ordered {
             let p = plan.instances[i]
             let r = director.routers[i]
             switch action {
