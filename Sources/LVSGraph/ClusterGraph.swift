@@ -125,7 +125,7 @@ public struct ClusterGraph: Sendable {
         // Services on their VIPs.
         var serviceNode: [String] = []
         for (i, s) in model.services.enumerated() {
-            let entry = model.services[i].onDirector.first { $0.director == snapshot.services[i].servedBy } ?? s.onDirector[0]
+            let entry = s.entry(servedBy: snapshot.services[i].servedBy)
             let svc = entry.service
             var lines = [s.label, "\(svc.scheduler) \(Self.method(svc))"]
             if let p = svc.persistence { lines.append("persistence \(p) s") }
@@ -152,7 +152,7 @@ public struct ClusterGraph: Sendable {
         var weightOf: [IPAddress: [Int: Int]] = [:]
         var addressOrder: [IPAddress] = []
         for (i, s) in model.services.enumerated() {
-            let entry = model.services[i].onDirector.first { $0.director == snapshot.services[i].servedBy } ?? s.onDirector[0]
+            let entry = s.entry(servedBy: snapshot.services[i].servedBy)
             var servicePort: Int?
             if case .address(_, _, let p) = entry.service.key { servicePort = p }
             for dest in entry.service.destinations {

@@ -52,6 +52,11 @@ public struct SimService: Sendable {
     /// (nil: no instance of that director holds the address, e.g. a fwmark service).
     public var onDirector: [(director: Int, service: IPVSService, router: Int?, vs: VirtualServer?)]
 
+    /// The entry whose table a report reads: the serving director's, else the first.
+    public func entry(servedBy d: Int?) -> (director: Int, service: IPVSService, router: Int?, vs: VirtualServer?) {
+        onDirector.first { $0.director == d } ?? onDirector[0]
+    }
+
     public var label: String {
         switch key {
         case .address(let p, let a, let port):

@@ -124,23 +124,9 @@ public struct Simulator: Sendable {
         var lan = base ?? baseline()
         let failedServers = Set(failures.compactMap { if case .realServerDown(let a) = $0 { a } else { nil } })
         let before = snapshot(lan, failedServers: [])
-        var linksDown = Array(repeating: Set<String>(), count: model.directors.count)
-        var failing = Array(repeating: Set<String>(), count: model.directors.count)
+        var failed = Failed(count: model.directors.count)
         let t0 = lan.now
-        for f in failures {
-            switch f {
-            case .directorDown(let d): lan.kill(d)
-            case .directorStopped(let d): lan.stop(d)
-            case .linkDown(let d, let iface):
-                linksDown[d].insert(iface)
-                for (r, p) in model.directors[d].plan.instances.enumerated() where p.interface == iface { lan.setCut(director: d, router: r, true) }
-                applyTracking(&lan, d, linksDown: linksDown[d], failingScripts: failing[d])
-            case .scriptFails(let d, let name):
-                failing[d].insert(name)
-                applyTracking(&lan, d, linksDown: linksDown[d], failingScripts: failing[d])
-            case .realServerDown: break
-            }
-        }
+        for f in failures { set(f, failed: true, &lan, &failed) }
         lan.run(until: t0 + settle)
         let after = snapshot(lan, failedServers: failedServers)
         var outcome = SimOutcome(failures: failures, before: before, after: after,
@@ -150,29 +136,42 @@ public struct Simulator: Sendable {
         outcome.flapping = flapping(lan, after: t0 + settle / 2)
         guard recover else { return outcome }
         let t1 = lan.now
-        for f in failures {
-            switch f {
-            case .directorDown(let d), .directorStopped(let d):
-                lan.replace(d, with: model.directors[d].engine())
-                linksDown[d] = []; failing[d] = []
-                applyTracking(&lan, d, linksDown: [], failingScripts: [])
-                lan.start(d)
-            case .linkDown(let d, let iface):
-                linksDown[d].remove(iface)
-                for (r, p) in model.directors[d].plan.instances.enumerated() where p.interface == iface { lan.setCut(director: d, router: r, false) }
-                applyTracking(&lan, d, linksDown: linksDown[d], failingScripts: failing[d])
-            case .scriptFails(let d, let name):
-                failing[d].remove(name)
-                applyTracking(&lan, d, linksDown: linksDown[d], failingScripts: failing[d])
-            case .realServerDown: break
-            }
-        }
+        for f in failures { set(f, failed: false, &lan, &failed) }
         lan.run(until: t1 + settle)
         let recovered = snapshot(lan, failedServers: [])
         outcome.recovered = recovered
         outcome.recoveryMoves = moves(lan, from: after, to: recovered, since: t1)
         outcome.recoveryTransients = transients(lan, since: t1)
         return outcome
+    }
+
+    /// The links and scripts failed so far, per director.
+    struct Failed {
+        var links: [Set<String>]
+        var scripts: [Set<String>]
+        init(count: Int) { links = Array(repeating: [], count: count); scripts = links }
+    }
+
+    /// One failure happens (`failed`) or is undone: a director comes back as a fresh process,
+    /// a link or script as tracking sees it. Real servers are the snapshot's, not the LAN's.
+    func set(_ f: SimFailure, failed isFailed: Bool, _ lan: inout VRRPLan, _ failed: inout Failed) {
+        switch f {
+        case .directorDown(let d) where isFailed: lan.kill(d)
+        case .directorStopped(let d) where isFailed: lan.stop(d)
+        case .directorDown(let d), .directorStopped(let d):
+            lan.replace(d, with: model.directors[d].engine())
+            failed.links[d] = []; failed.scripts[d] = []
+            applyTracking(&lan, d, linksDown: [], failingScripts: [])
+            lan.start(d)
+        case .linkDown(let d, let iface):
+            if isFailed { failed.links[d].insert(iface) } else { failed.links[d].remove(iface) }
+            for (r, p) in model.directors[d].plan.instances.enumerated() where p.interface == iface { lan.setCut(director: d, router: r, isFailed) }
+            applyTracking(&lan, d, linksDown: failed.links[d], failingScripts: failed.scripts[d])
+        case .scriptFails(let d, let name):
+            if isFailed { failed.scripts[d].insert(name) } else { failed.scripts[d].remove(name) }
+            applyTracking(&lan, d, linksDown: failed.links[d], failingScripts: failed.scripts[d])
+        case .realServerDown: break
+        }
     }
 
     /// Tracking as `lvsc run` computes it (`VRRPInstancePlan.tracking`), from the links and
@@ -207,8 +206,7 @@ public struct Simulator: Sendable {
                 guard let r = e.router else { return true }
                 return lan.directors[e.director].routers[r].state == .master
             }
-            // Whose table the numbers come from: the serving director's, else the first's.
-            let entry = serving ?? s.onDirector[0]
+            let entry = s.entry(servedBy: serving?.director)
             let all = entry.service.destinations
             let live = all.filter { !failedServers.contains($0.address) }
             return SimSnapshot.Service(servedBy: serving?.director, liveServers: live, totalServers: all.count,

@@ -104,7 +104,7 @@ public struct SingleFailureSweep: Sendable {
         var servers: [IPAddress] = []
         var known = Set<IPAddress>()
         for (i, s) in start.services.enumerated() {
-            let entry = model.services[i].onDirector.first { $0.director == s.servedBy } ?? model.services[i].onDirector[0]
+            let entry = model.services[i].entry(servedBy: s.servedBy)
             var weight: [IPAddress: Int] = [:]
             for d in s.liveServers {
                 weight[d.address, default: 0] += d.weight

@@ -102,12 +102,7 @@ final class RunLabIPv6Tests: XCTestCase {
         let l = try lab.lvsc(lab.b, try unicast("l6u", iface: "vb", priority: 100, state: "BACKUP"))
         XCTAssertNotNil(lab.wait(8) { holds(lab.a, "va") }, "keepalived takes the VIP: " + lab.log("keepalived-\(lab.a)"))
         XCTAssertTrue(stays(lab, 4, onA: true), "lvsc accepts keepalived's unicast IPv6 adverts: " + lab.log("lvsc-\(lab.b)"))
-        if let child = Int32(((try? String(contentsOfFile: lab.work + "/v-\(lab.a).pid", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) {
-            kill(child, SIGKILL)
-        } else {
-            XCTFail("keepalived's VRRP pid file")
-        }
-        lab.stop(k, signal: SIGKILL)
+        XCTAssertTrue(lab.killKeepalived(lab.a, k), "keepalived's VRRP pid file")
         _ = try? sh("ip -n \(lab.a) -6 addr flush dev va to \(Self.vip)/128", in: root)
         let killed = lab.wait(6) { holds(lab.b, "vb") }
         XCTAssertNotNil(killed, "lvsc takes over from a killed keepalived: " + lab.log("lvsc-\(lab.b)"))
@@ -183,14 +178,7 @@ final class RunLabIPv6Tests: XCTestCase {
         let l = try lab.lvsc(lab.b, try conf(lab, "l6c", iface: "vb", priority: 100, state: "BACKUP"))
         XCTAssertNotNil(lab.wait(8) { holds(lab.a, "va") }, "keepalived takes the VIP: " + lab.log("keepalived-\(lab.a)"))
         XCTAssertTrue(stays(lab, 4, onA: true), "lvsc stays BACKUP under keepalived: " + lab.log("lvsc-\(lab.b)"))
-        // SIGKILL to keepalived's VRRP process too: killed alone, the parent's death makes the
-        // child stop cleanly (priority 0), which is not this case.
-        if let child = Int32(((try? String(contentsOfFile: lab.work + "/v-\(lab.a).pid", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) {
-            kill(child, SIGKILL)
-        } else {
-            XCTFail("keepalived's VRRP pid file")
-        }
-        lab.stop(k, signal: SIGKILL)
+        XCTAssertTrue(lab.killKeepalived(lab.a, k), "keepalived's VRRP pid file")
         _ = try? sh("ip -n \(lab.a) -6 addr flush dev va to \(Self.vip)/128", in: root)
         let killed = lab.wait(6) { holds(lab.b, "vb") }
         XCTAssertNotNil(killed, "lvsc takes over from a killed keepalived: " + lab.log("lvsc-\(lab.b)"))

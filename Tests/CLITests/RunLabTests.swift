@@ -120,6 +120,17 @@ final class RunLabTests: XCTestCase {
                            "--pid", work + "/k-\(ns).pid", "--vrrp_pid", work + "/v-\(ns).pid"], log: "keepalived-\(ns)")
         }
 
+        /// SIGKILL to keepalived and its VRRP child as well (killed alone, the parent's death
+        /// makes the child stop cleanly, with priority 0): a host that died. False when the
+        /// child's pid file is missing.
+        @discardableResult
+        func killKeepalived(_ ns: String, _ p: Process) -> Bool {
+            let child = Int32(((try? String(contentsOfFile: work + "/v-\(ns).pid", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+            if let child { kill(child, SIGKILL) }
+            stop(p, signal: SIGKILL)
+            return child != nil
+        }
+
         func holds(_ ns: String, _ iface: String, _ vip: String = "198.51.100.10/32") -> Bool {
             let r = try? sh("ip -n \(ns) -4 addr show dev \(iface)", in: URL(fileURLWithPath: "/"))
             return r?.stdout.contains("inet \(vip) ") ?? false
